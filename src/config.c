@@ -1,0 +1,113 @@
+/* GREEN_* environment settings. Parsing is strict: trailing garbage, empty
+ * strings and out-of-range values are rejected with a warning rather than
+ * half-read, so a typo never silently changes behaviour. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "common.h"
+#include "log.h"
+
+#define KIB 1024ul
+
+struct green__config green__config = {
+    .log_level = GREEN__LOG_WARN,
+    .stack_size = 256 * KIB,
+    .poll_every = 128,
+    .stack_cache = 64,
+};
+
+int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int green__parse_size(const char *s, size_t *out)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    }
+    if (errno || *end || v > (SIZE_MAX >> shift))
+        return -EINVAL;
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+int green__parse_bool(const char *s, int *out)
+{
+    static const char *const yes[] = {"1", "yes", "on", "true"};
+    static const char *const no[] = {"0", "no", "off", "false"};
+    for (size_t i = 0; s && i < 4; i++) {
+        if (!strcasecmp(s, yes[i]))
+            return *out = 1, 0;
+        if (!strcasecmp(s, no[i]))
+            return *out = 0, 0;
+    }
+    return -EINVAL;
+}
+
+static void bad(const char *var, const char *val, const char *want)
+{
+    green__log(GREEN__LOG_WARN, "ignoring %s=%s: expected %s", var, val,
+               want);
+}
+
+static void load_uint(const char *var, unsigned long lo, unsigned long hi,
+                      unsigned *out)
+{
+    const char *s = secure_getenv(var);
+    unsigned long v;
+    if (!s)
+        return;
+    if (green__parse_uint(s, hi, &v) < 0 || v < lo)
+        bad(var, s, "a whole number in range");
+    else
+        *out = (unsigned)v;
+}
+
+void green__config_load(void)
+{
+    static atomic_int state;  /* 0 unread, 1 reading, 2 done */
+    int expect = 0;
+    if (atomic_load_explicit(&state, memory_order_acquire) == 2)
+        return;
+    if (!atomic_compare_exchange_strong(&state, &expect, 1)) {
+        while (atomic_load(&state) != 2)
+            ;  /* another OS thread is reading a few variables */
+        return;
+    }
+    unsigned level = (unsigned)green__config.log_level;
+    load_uint("GREEN_LOG_LEVEL", 0, 5, &level);
+    green__config.log_level = (int)level;
+    const char *s = secure_getenv("GREEN_STACK_SIZE");
+    size_t size;
+    if (s && (green__parse_size(s, &size) < 0 || size < 16 * KIB ||
+              size > 1024 * 1024 * KIB))
+        bad("GREEN_STACK_SIZE", s, "a size from 16K to 1G");
+    else if (s)
+        green__config.stack_size = size;
+    load_uint("GREEN_POLL_EVERY", 1, 1u << 20, &green__config.poll_every);
+    load_uint("GREEN_STACK_CACHE", 0, 1u << 16, &green__config.stack_cache);
+    atomic_store_explicit(&state, 2, memory_order_release);
+}

@@ -1,0 +1,26 @@
+/* GREEN_* settings: read once from the environment with secure_getenv,
+ * before the first hub exists. A bad value gets one warning line naming
+ * the variable and the default is kept. */
+#ifndef GREEN_SRC_CONFIG_H
+#define GREEN_SRC_CONFIG_H
+
+#include <stddef.h>
+
+struct green__config {
+    int log_level;          /* GREEN_LOG_LEVEL, 0-5; default 2 (warnings) */
+    size_t stack_size;      /* GREEN_STACK_SIZE, bytes; default 256 KiB */
+    unsigned poll_every;    /* GREEN_POLL_EVERY: switches between I/O polls */
+    unsigned stack_cache;   /* GREEN_STACK_CACHE: free stacks kept per hub */
+};
+
+extern struct green__config green__config;
+
+/* Reads the environment once; later calls return at once. Thread-safe. */
+void green__config_load(void);
+
+/* Parsers, exposed for the tests. Each returns 0, or -EINVAL. */
+int green__parse_size(const char *s, size_t *out);     /* 64K, 1M, 2G */
+int green__parse_bool(const char *s, int *out);        /* 1/0 yes/no ... */
+int green__parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+#endif

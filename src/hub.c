@@ -1,0 +1,213 @@
+/* The hub: run queue, scheduler context, libev loop and cross-thread wake
+ * queue of one OS thread; see hub.h. Only this file and wait.c include
+ * <ev.h>. The hub lives as long as the process: wakes from other OS
+ * threads may name it at any time. */
+#include "hub.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "common.h"
+#include "config.h"
+#include "context.h"
+#include "log.h"
+#include "overflow.h"
+
+#define SCHED_STACK (128 * 1024)
+
+/* The hub's libev side. The wake queue is Vyukov's intrusive
+ * multi-producer single-consumer queue: producers on any OS thread push
+ * with one atomic exchange, only the hub pops. */
+struct green__hub_ev {
+    ev_async async;                        /* wakes ev_run for the queue */
+    struct green__wnode *_Atomic tail;     /* producers' end */
+    struct green__wnode *head;             /* consumer's end */
+    struct green__wnode stub;
+};
+
+static __thread struct green__hub *tls_hub
+    __attribute__((tls_model("initial-exec")));
+
+struct green__hub *green__hub_current(void)
+{
+    return tls_hub;
+}
+
+static void wakeq_push(struct green__hub_ev *q, struct green__wnode *n)
+{
+    atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+    struct green__wnode *prev =
+        atomic_exchange_explicit(&q->tail, n, memory_order_acq_rel);
+    atomic_store_explicit(&prev->next, n, memory_order_release);
+}
+
+/* NULL when empty, or when a producer is between its two steps: that
+ * producer's ev_async_send then brings the consumer back. */
+static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
+{
+    struct green__wnode *head = q->head;
+    struct green__wnode *next =
+        atomic_load_explicit(&head->next, memory_order_acquire);
+    if (head == &q->stub) {
+        if (!next)
+            return NULL;
+        q->head = head = next;
+        next = atomic_load_explicit(&head->next, memory_order_acquire);
+    }
+    if (next) {
+        q->head = next;
+        return head;
+    }
+    if (head != atomic_load_explicit(&q->tail, memory_order_acquire))
+        return NULL;
+    wakeq_push(q, &q->stub);
+    next = atomic_load_explicit(&head->next, memory_order_acquire);
+    if (!next)
+        return NULL;
+    q->head = next;
+    return head;
+}
+
+void green__hub_ready(struct green__hub *h, struct green_thread *t)
+{
+    t->state = GREEN__READY;
+    t->next = NULL;
+    if (h->runq_tail)
+        h->runq_tail->next = t;
+    else
+        h->runq_head = t;
+    h->runq_tail = t;
+}
+
+static struct green_thread *runq_pop(struct green__hub *h)
+{
+    struct green_thread *t = h->runq_head;
+    if (t) {
+        h->runq_head = t->next;
+        if (!h->runq_head)
+            h->runq_tail = NULL;
+    }
+    return t;
+}
+
+void green__hub_wake(struct green_thread *t)
+{
+    struct green__hub *h = t->hub;
+    if (h == tls_hub) {
+        green__hub_ready(h, t);
+        return;
+    }
+    wakeq_push(h->ev, &t->wnode);
+    ev_async_send(h->loop, &h->ev->async);
+}
+
+static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop, (void)revents;
+    struct green__hub *h = w->data;
+    struct green__wnode *n;
+    while ((n = wakeq_pop(h->ev)))
+        green__hub_ready(h, container_of(n, struct green_thread, wnode));
+}
+
+void green__hub_poll(struct green__hub *h)
+{
+    h->since_poll = 0;
+    ev_run(h->loop, EVRUN_NOWAIT);
+}
+
+void green__hub_switch(struct green__hub *h)
+{
+    struct green_thread *self = h->current;
+    if (unlikely(++h->since_poll >= green__config.poll_every))
+        green__hub_poll(h);
+    struct green_thread *next = runq_pop(h);
+    if (next == self) {  /* it was woken while polling */
+        self->state = GREEN__RUNNING;
+        return;
+    }
+    self->saved_errno = errno;
+    if (unlikely(!green__stack_intact(&self->stack)))
+        green__overflow_report(self, NULL);
+    void *to = h->sched_sp;
+    h->current = next;
+    if (next) {
+        next->state = GREEN__RUNNING;
+        to = next->sp;
+    }
+    green__switch(&self->sp, to);
+    errno = self->saved_errno;
+}
+
+/* The scheduler context: reaps ended threads, runs ready ones, and blocks
+ * in the loop when there are none. When the hub has no live thread left,
+ * its adopted thread (which ended) is resumed to end the OS thread. */
+static void sched_main(void *arg)
+{
+    struct green__hub *h = arg;
+    for (;;) {
+        if (h->reap) {
+            struct green_thread *t = h->reap;
+            h->reap = NULL;
+            green__thread_reap(t);
+        }
+        struct green_thread *next = runq_pop(h);
+        if (!next && h->live == 0)
+            next = &h->first;
+        if (!next) {
+            ev_run(h->loop, EVRUN_ONCE);
+            continue;
+        }
+        h->current = next;
+        h->since_poll = 0;
+        next->state = GREEN__RUNNING;
+        green__switch(&h->sched_sp, next->sp);
+    }
+}
+
+static struct green__hub *create(void)
+{
+    green__config_load();
+    struct green__hub *h = calloc(1, sizeof *h);
+    struct green__hub_ev *ev = calloc(1, sizeof *ev);
+    if (!h || !ev)
+        goto err;
+    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+    if (!h->loop)
+        goto err;
+    if (green__stack_map(SCHED_STACK, &h->sched_stack) < 0)
+        goto err_loop;
+    h->ev = ev;
+    ev_set_userdata(h->loop, h);
+    ev->head = &ev->stub;
+    atomic_store(&ev->tail, &ev->stub);
+    ev_async_init(&ev->async, async_cb);
+    ev->async.data = h;
+    ev_async_start(h->loop, &ev->async);
+    h->sched_sp = green__context_make(h->sched_stack.lo, h->sched_stack.hi,
+                                      sched_main, h);
+    h->is_main = getpid() == (pid_t)syscall(SYS_gettid);
+    green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
+    h->current = &h->first;
+    h->live = 1;
+    green__overflow_init_thread();
+    return h;
+err_loop:
+    ev_loop_destroy(h->loop);
+err:
+    free(ev);
+    free(h);
+    return NULL;
+}
+
+struct green__hub *green__hub_get(void)
+{
+    if (likely(tls_hub))
+        return tls_hub;
+    tls_hub = create();
+    return tls_hub;
+}

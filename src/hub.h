@@ -1,0 +1,64 @@
+/* The hub: one per OS thread, created lazily. It owns a FIFO run queue, a
+ * libev loop (made with ev_loop_new(EVFLAG_NOSIGMASK), never the default
+ * loop, whose SIGCHLD watcher would reap the program's children) and a
+ * small scheduler context that runs the loop when no green thread is ready.
+ *
+ * A green thread that stops running switches straight to the next ready
+ * one; only when none is ready does it switch to the scheduler, which
+ * blocks in ev_run until a callback makes some thread ready. Every
+ * GREEN_POLL_EVERY switches the loop is also polled without waiting, so a
+ * busy run queue cannot starve I/O or timers. Wakes from other OS threads
+ * arrive through a lock-free queue and ev_async_send. */
+#ifndef GREEN_SRC_HUB_H
+#define GREEN_SRC_HUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "thread.h"
+
+struct ev_loop;
+struct green__hub_ev;
+struct green__io;
+
+struct green__hub {
+    struct green_thread *current;   /* running thread; NULL in scheduler */
+    struct green_thread *runq_head; /* ready threads, FIFO via ->next */
+    struct green_thread *runq_tail;
+    unsigned since_poll;            /* switches since the loop was polled */
+    size_t live;                    /* threads of this hub not yet ended */
+    void *sched_sp;                 /* scheduler context while suspended */
+    struct green_thread *reap;      /* ended thread for the scheduler */
+    bool is_main;                   /* hub of the process's main thread */
+    struct ev_loop *loop;
+    struct green__hub_ev *ev;       /* hub.c: async watcher, wake queue */
+    struct green__io **io;          /* wait.c: per-fd watchers, by fd */
+    int nio;                        /* entries in io */
+    struct green__stack_cache stacks;
+    struct green__stack sched_stack;
+    struct green_thread first;      /* the adopted OS thread context */
+};
+
+/* The calling OS thread's hub, or NULL if it has none yet. */
+struct green__hub *green__hub_current(void);
+
+/* The calling OS thread's hub, created on first use. NULL on ENOMEM. */
+struct green__hub *green__hub_get(void);
+
+/* Appends t (of the calling OS thread's hub) to the run queue. */
+void green__hub_ready(struct green__hub *h, struct green_thread *t);
+
+/* Makes t ready from any OS thread: directly when t belongs to the
+ * calling OS thread's hub, through t's hub's wake queue otherwise. */
+void green__hub_wake(struct green_thread *t);
+
+/* Switches from the current thread, which the caller has already queued,
+ * parked or ended, to the next ready thread (or the scheduler). Returns
+ * when the current thread is switched back to. Saves and restores errno,
+ * checks the outgoing stack's canary and polls I/O now and then. */
+void green__hub_switch(struct green__hub *h);
+
+/* Runs the loop once without waiting (callbacks only make threads ready). */
+void green__hub_poll(struct green__hub *h);
+
+#endif

@@ -1,0 +1,20 @@
+/* Stack overflow reports. A green thread that runs off its stack hits the
+ * guard page (SIGSEGV, handled on an alternate signal stack) or writes the
+ * canary zone (found at its next switch); either way one line names the
+ * thread, a backtrace follows, and the process aborts. Faults that are not
+ * a green stack's overflow go to the handler that was installed before. */
+#ifndef GREEN_SRC_OVERFLOW_H
+#define GREEN_SRC_OVERFLOW_H
+
+struct green_thread;
+
+/* Installs the SIGSEGV handler once per process and, unless the OS thread
+ * has one already, an alternate signal stack for the calling OS thread. */
+void green__overflow_init_thread(void);
+
+/* Reports t's overflow and aborts. uc: the faulting signal context, or
+ * NULL to show the caller's own backtrace. */
+__attribute__((noreturn, cold)) void
+green__overflow_report(struct green_thread *t, void *uc);
+
+#endif

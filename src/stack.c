@@ -1,0 +1,203 @@
+/* Stacks: guarded mappings while the map budget lasts, slab-carved with a
+ * canary zone after that; see stack.h. Slabs are never unmapped: a freed
+ * slab stack is emptied with MADV_DONTNEED and goes to a global free list
+ * (under `lock`), ready for the next thread of the same size. */
+#include "stack.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+#include "oslock.h"
+
+/* What a free stack keeps about itself, at the top of its own memory. */
+struct green__stack_free {
+    struct green__stack_free *next;
+    struct green__stack stack;
+};
+
+const uint64_t green__stack_zero[GREEN__CANARY_ZONE / 8];
+
+static atomic_size_t guarded_count;   /* live guarded mappings */
+static size_t guarded_budget;         /* set once, from vm.max_map_count */
+
+static struct green__oslock lock;     /* protects the two fields below */
+static struct green__stack_free *slab_free;  /* freed slab stacks */
+static struct {
+    char *next, *end;  /* uncarved rest of the current slab */
+    size_t stride;     /* its stack size, canary zone included */
+} slab;
+
+static size_t page_size(void)
+{
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+static size_t round_pages(size_t n)
+{
+    size_t p = page_size();
+    return (n + p - 1) & ~(p - 1);
+}
+
+/* Half of vm.max_map_count, two maps per guarded stack: leaves the other
+ * half to the program, its libraries, malloc and native threads. */
+static size_t budget(void)
+{
+    if (guarded_budget)
+        return guarded_budget;
+    long max = 65530;  /* the kernel's default */
+    char buf[32];
+    int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        if (n > 0) {
+            buf[n] = 0;
+            max = strtol(buf, NULL, 10);
+        }
+        close(fd);
+    }
+    guarded_budget = (size_t)(max > 256 ? max : 256) / 4;
+    return guarded_budget;
+}
+
+size_t green__stack_guarded_count(void)
+{
+    return atomic_load(&guarded_count);
+}
+
+int green__stack_map(size_t size, struct green__stack *out)
+{
+    size_t page = page_size();
+    size = round_pages(size);
+    char *base = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                      -1, 0);
+    if (base == MAP_FAILED)
+        return -ENOMEM;
+    if (mprotect(base, page, PROT_NONE) < 0) {
+        munmap(base, size + page);
+        return -ENOMEM;
+    }
+    atomic_fetch_add(&guarded_count, 1);
+    *out = (struct green__stack){.lo = base + page, .hi = base + page + size,
+                                 .canary = green__stack_zero, .guarded = true};
+    return 0;
+}
+
+void green__stack_unmap(const struct green__stack *s)
+{
+    size_t page = page_size();
+    munmap(s->lo - page, (size_t)(s->hi - s->lo) + page);
+    atomic_fetch_sub(&guarded_count, 1);
+}
+
+/* Carves one stack of `size` usable bytes from a slab. Called under lock. */
+static int carve(size_t size, struct green__stack *out)
+{
+    size_t stride = size + GREEN__CANARY_ZONE;
+    for (struct green__stack_free **p = &slab_free; *p; p = &(*p)->next) {
+        struct green__stack_free *f = *p;
+        if ((size_t)(f->stack.hi - f->stack.lo) == size) {
+            *p = f->next;
+            *out = f->stack;
+            return 0;
+        }
+    }
+    if (slab.stride != stride || slab.next + stride > slab.end) {
+        size_t bytes = stride * 256;
+        char *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base == MAP_FAILED)
+            return -ENOMEM;
+        slab.next = base;
+        slab.end = base + bytes;
+        slab.stride = stride;
+    }
+    char *zone = slab.next;
+    slab.next += stride;
+    *out = (struct green__stack){.lo = zone + GREEN__CANARY_ZONE,
+                                 .hi = zone + stride,
+                                 .canary = (const uint64_t *)zone,
+                                 .guarded = false};
+    return 0;
+}
+
+int green__stack_alloc(struct green__stack_cache *c, size_t size,
+                       struct green__stack *out)
+{
+    if (size > ((size_t)1 << 40))
+        return -EINVAL;
+    size = round_pages(size < GREEN__STACK_MIN ? GREEN__STACK_MIN : size);
+    for (struct green__stack_free **p = &c->head; *p; p = &(*p)->next) {
+        if ((size_t)((*p)->stack.hi - (*p)->stack.lo) == size) {
+            struct green__stack_free *f = *p;
+            *p = f->next;
+            c->count--;
+            *out = f->stack;
+            return 0;
+        }
+    }
+    if (atomic_load_explicit(&guarded_count, memory_order_relaxed) < budget() &&
+        green__stack_map(size, out) == 0)
+        return 0;
+    green__oslock_lock(&lock);
+    int r = carve(size, out);
+    green__oslock_unlock(&lock);
+    return r;
+}
+
+static void release(const struct green__stack *s)
+{
+    if (s->guarded) {
+        green__stack_unmap(s);
+        return;
+    }
+    /* Drop the pages, keep the address range for the next thread. */
+    madvise(s->lo, (size_t)(s->hi - s->lo), MADV_DONTNEED);
+    struct green__stack_free *f = (struct green__stack_free *)s->hi - 1;
+    f->stack = *s;
+    green__oslock_lock(&lock);
+    f->next = slab_free;
+    slab_free = f;
+    green__oslock_unlock(&lock);
+}
+
+void green__stack_free(struct green__stack_cache *c,
+                       const struct green__stack *s)
+{
+    if (c && c->count < green__config.stack_cache) {
+        struct green__stack_free *f = (struct green__stack_free *)s->hi - 1;
+        f->stack = *s;
+        f->next = c->head;
+        c->head = f;
+        c->count++;
+        return;
+    }
+    release(s);
+}
+
+void green__stack_cache_drain(struct green__stack_cache *c)
+{
+    while (c->head) {
+        struct green__stack_free *f = c->head;
+        c->head = f->next;
+        struct green__stack s = f->stack;
+        release(&s);
+    }
+    c->count = 0;
+}
+
+bool green__stack_below(const struct green__stack *s, const void *addr)
+{
+    const char *a = addr;
+    size_t below = s->guarded ? page_size() : GREEN__CANARY_ZONE;
+    return a < s->lo && a >= s->lo - below;
+}

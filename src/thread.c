@@ -1,0 +1,193 @@
+/* Green thread lifecycle: spawn, end, join, detach, and the public
+ * accessors. A thread's end is published by the scheduler (reap) rather
+ * than by the ending thread itself, so that a joiner on another OS thread
+ * can never free a stack that is still being run on. */
+#include "thread.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "common.h"
+#include "config.h"
+#include "context.h"
+#include "hub.h"
+#include "overflow.h"
+#include "wait.h"
+
+static atomic_uint_fast64_t next_id = 2;
+
+uint64_t green__thread_next_id(void)
+{
+    return atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+}
+
+void green__thread_adopt(struct green_thread *t, struct green__hub *h,
+                         uint64_t id)
+{
+    memset(t, 0, sizeof *t);
+    t->hub = h;
+    t->id = id;
+    t->state = GREEN__RUNNING;
+    t->deadline = GREEN_NEVER;
+    t->stack.canary = green__stack_zero;
+}
+
+struct green_thread *green__self(void)
+{
+    struct green__hub *h = green__hub_get();
+    return h ? h->current : NULL;
+}
+
+/* Ends the calling thread. Key destructors run first, while it is still a
+ * normal thread that may block; then the scheduler takes over. Only an
+ * adopted thread ever comes back here: when its hub has nothing left to
+ * run, it ends its OS thread as pthread_exit() would. */
+static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
+{
+    struct green__hub *h = t->hub;
+    t->result = result;
+    green__key_run_destructors(t);
+    t->state = GREEN__ENDED;
+    h->live--;
+    h->reap = t;
+    h->current = NULL;
+    if (unlikely(!green__stack_intact(&t->stack)))
+        green__overflow_report(t, NULL);
+    green__switch(&t->sp, h->sched_sp);
+    pthread_exit(t->result);
+}
+
+static void entry(void *arg)
+{
+    struct green_thread *t = arg;
+    end(t, t->fn(t->arg));
+}
+
+void green__thread_free(struct green_thread *t)
+{
+    if (!t->stack.hi || t == &t->hub->first)
+        return;
+    struct green__hub *h = green__hub_current();
+    struct green__stack s = t->stack;  /* t lives on s */
+    green__stack_free(h ? &h->stacks : NULL, &s);
+}
+
+void green__thread_reap(struct green_thread *t)
+{
+    uintptr_t j = atomic_exchange(&t->join, GREEN__JOIN_ENDED);
+    if (j == GREEN__JOIN_DETACHED)
+        green__thread_free(t);
+    else if (j != GREEN__JOIN_NONE)
+        green__unpark((struct green_thread *)j, 0);
+}
+
+green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
+{
+    struct green__hub *h = green__hub_get();
+    if (!h)
+        return errno = EAGAIN, NULL;
+    size_t size = attr && attr->stack_size ? attr->stack_size
+                                           : green__config.stack_size;
+    struct green__stack s;
+    int r = green__stack_alloc(&h->stacks, size, &s);
+    if (r < 0)
+        return errno = r == -EINVAL ? EINVAL : EAGAIN, NULL;
+    uintptr_t top = ((uintptr_t)s.hi - sizeof(struct green_thread)) & ~63ul;
+    struct green_thread *t = (struct green_thread *)top;
+    memset(t, 0, sizeof *t);
+    t->hub = h;
+    t->id = green__thread_next_id();
+    t->fn = fn;
+    t->arg = arg;
+    t->deadline = GREEN_NEVER;
+    t->stack = s;
+    if (attr && attr->detached)
+        atomic_store_explicit(&t->join, GREEN__JOIN_DETACHED,
+                              memory_order_relaxed);
+    if (attr && attr->name)
+        green_setname(t, attr->name);
+    t->sp = green__context_make(s.lo, t, entry, t);
+    h->live++;
+    green__hub_ready(h, t);
+    return t;
+}
+
+int green_join(green_t t, void **result, int64_t deadline)
+{
+    struct green_thread *self = green__self();
+    if (!self)
+        return errno = ENOMEM, -1;
+    if (t == self)
+        return errno = EDEADLK, -1;
+    uintptr_t j = GREEN__JOIN_NONE;
+    if (!atomic_compare_exchange_strong(&t->join, &j, (uintptr_t)self)) {
+        if (j != GREEN__JOIN_ENDED)
+            return errno = EINVAL, -1;
+    } else {
+        while (atomic_load(&t->join) != GREEN__JOIN_ENDED) {
+            if (green__park(deadline) != -ETIMEDOUT)
+                continue;
+            uintptr_t me = (uintptr_t)self;
+            if (atomic_compare_exchange_strong(&t->join, &me,
+                                               GREEN__JOIN_NONE))
+                return errno = ETIMEDOUT, -1;
+        }
+    }
+    if (result)
+        *result = t->result;
+    green__thread_free(t);
+    return 0;
+}
+
+int green_detach(green_t t)
+{
+    uintptr_t j = GREEN__JOIN_NONE;
+    if (atomic_compare_exchange_strong(&t->join, &j, GREEN__JOIN_DETACHED))
+        return 0;
+    if (j != GREEN__JOIN_ENDED)
+        return errno = EINVAL, -1;
+    /* Ended but never joined: detaching takes over freeing it. */
+    green__thread_free(t);
+    return 0;
+}
+
+void green_exit(void *result)
+{
+    end(green__self(), result);
+}
+
+green_t green_self(void)
+{
+    return green__self();
+}
+
+uint64_t green_id(green_t t)
+{
+    return t->id;
+}
+
+const char *green_name(green_t t)
+{
+    return t->name;
+}
+
+int green_setname(green_t t, const char *name)
+{
+    strncpy(t->name, name, sizeof t->name - 1);
+    t->name[sizeof t->name - 1] = 0;
+    return 0;
+}
+
+int green_yield(void)
+{
+    struct green__hub *h = green__hub_get();
+    if (!h)
+        return 0;
+    if (!h->runq_head && ++h->since_poll < green__config.poll_every)
+        return 0;
+    green__hub_ready(h, h->current);
+    green__hub_switch(h);
+    return 0;
+}

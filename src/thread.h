@@ -1,0 +1,74 @@
+/* A green thread: its saved context, its stack, and its lifecycle
+ * (ready, running, parked, ended; joinable or detached). The struct sits
+ * at the top of the thread's own stack, so spawning allocates nothing but
+ * the (usually cached) stack. */
+#ifndef GREEN_SRC_THREAD_H
+#define GREEN_SRC_THREAD_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "green.h"
+#include "stack.h"
+
+struct green__hub;
+struct green__key_slot;
+
+/* How far a thread is through its life; only its hub writes it. */
+enum green__state {
+    GREEN__READY,    /* in its hub's run queue */
+    GREEN__RUNNING,  /* its hub's current thread */
+    GREEN__PARKED,   /* waiting in green__park() */
+    GREEN__ENDED,    /* returned or called green_exit(); awaits reaping */
+};
+
+/* join: who may take the result. NONE and DETACHED are small constants;
+ * any other value is the joining thread. */
+#define GREEN__JOIN_NONE ((uintptr_t)0)
+#define GREEN__JOIN_DETACHED ((uintptr_t)1)
+#define GREEN__JOIN_ENDED ((uintptr_t)2)
+
+struct green_thread {
+    void *sp;                      /* saved context while not running */
+    struct green__hub *hub;        /* owner for life: threads never migrate */
+    struct green_thread *next;     /* run queue link */
+    struct green__wnode { struct green__wnode *_Atomic next; }
+        wnode;                     /* hub.c: cross-thread wake queue link */
+    int saved_errno;               /* errno while switched out */
+    enum green__state state;
+    atomic_uint park;              /* wait.c: park token and wake result */
+    atomic_uintptr_t join;         /* GREEN__JOIN_* or the joiner */
+    uint64_t id;                   /* 1 = adopted main OS thread */
+    void *(*fn)(void *);           /* entry and argument */
+    void *arg;
+    void *result;                  /* fn's return or green_exit's argument */
+    struct green__key_slot *keys;  /* key.c: values, NULL until first set */
+    unsigned nkeys;                /* entries in keys */
+    int64_t deadline;              /* wait.c: of the current park, or -1 */
+    _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
+    struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
+    char name[16];
+};
+
+/* The calling OS thread's current green thread, adopting the OS thread
+ * (and creating its hub) on first use. NULL only if that failed (ENOMEM). */
+struct green_thread *green__self(void);
+
+/* Fills t as the adopted context of the calling OS thread. */
+void green__thread_adopt(struct green_thread *t, struct green__hub *h,
+                         uint64_t id);
+
+/* Called by the scheduler, on its own stack, once t has switched away for
+ * the last time: publishes the end to a joiner, or frees a detached t. */
+void green__thread_reap(struct green_thread *t);
+
+/* Frees an ended thread's stack (nothing for an adopted thread). */
+void green__thread_free(struct green_thread *t);
+
+/* Runs key destructors; defined in key.c, called as a thread ends. */
+void green__key_run_destructors(struct green_thread *t);
+
+/* A fresh id; the adopted main OS thread gets 1. */
+uint64_t green__thread_next_id(void);
+
+#endif

@@ -1,0 +1,267 @@
+/* Park, unpark, deadlines, sleeps and fd readiness; see wait.h.
+ *
+ * The park token is one atomic word: IDLE, PARKED, or NOTIFIED with the
+ * wake's errno in the upper bits, so the result travels with the wake in
+ * a single compare-and-swap. Deadlines use an ev_timer embedded in the
+ * thread; libev's cached loop time may lag, so a timer that fires early is
+ * re-armed rather than trusted.
+ *
+ * Each fd a hub has waited on keeps one ev_io watcher, left started after
+ * its waiters leave: the next wait on the same fd then costs no epoll_ctl.
+ * A watcher that fires with nobody waiting for an event drops that event.
+ * Readiness wakes one waiter per event, oldest first; level-triggered
+ * epoll wakes the next one if the first leaves data unread. */
+#include "wait.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "common.h"
+#include "hub.h"
+#include "thread.h"
+
+#define IDLE 0u
+#define PARKED 1u
+#define NOTIFIED 2u
+
+_Static_assert(sizeof(ev_timer) <= sizeof(((struct green_thread *)0)->timer),
+               "the ev_timer must fit in struct green_thread");
+_Static_assert(EV_READ == GREEN_IN && EV_WRITE == GREEN_OUT,
+               "green.h's events are libev's");
+
+/* One fd's watcher and its waiters (a FIFO list). */
+struct green__io {
+    ev_io w;
+    struct waiter *head, *tail;
+    unsigned nin, nout;  /* waiters wanting EV_READ, EV_WRITE */
+};
+
+struct waiter {
+    struct waiter *next, *prev;
+    struct green_thread *t;
+    int events;  /* wanted */
+    int result;  /* 0 while waiting, then ready events or -errno */
+};
+
+int64_t green_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void green__unpark(struct green_thread *t, int result)
+{
+    unsigned note = NOTIFIED | (unsigned)-result << 2;
+    unsigned s = atomic_load(&t->park);
+    for (;;) {
+        if (s & NOTIFIED)
+            return;  /* a wake is already on its way */
+        if (atomic_compare_exchange_weak(&t->park, &s, note))
+            break;
+    }
+    if (s == PARKED)
+        green__hub_wake(t);
+}
+
+static void arm(struct green__hub *h, struct green_thread *t, int64_t now)
+{
+    ev_timer *w = (ev_timer *)t->timer;
+    ev_timer_set(w, (double)(t->deadline - now) * 1e-9, 0.);
+    ev_timer_start(h->loop, w);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    struct green_thread *t = w->data;
+    int64_t now = green_now();
+    if (now < t->deadline) {
+        arm(t->hub, t, now);
+        return;
+    }
+    unsigned s = PARKED;
+    if (atomic_compare_exchange_strong(&t->park, &s,
+                                       NOTIFIED | (unsigned)ETIMEDOUT << 2))
+        green__hub_ready(t->hub, t);
+}
+
+static int take(struct green_thread *t)
+{
+    return -(int)(atomic_exchange(&t->park, IDLE) >> 2);
+}
+
+int green__park(int64_t deadline)
+{
+    struct green__hub *h = green__hub_get();
+    struct green_thread *t = h->current;
+    ev_timer *w = (ev_timer *)t->timer;
+    int64_t now = deadline >= 0 ? green_now() : 0;
+    unsigned s = IDLE;
+    if (deadline >= 0 && now >= deadline)
+        return atomic_load(&t->park) == IDLE ? -ETIMEDOUT : take(t);
+    /* Once PARKED, a waker on another OS thread may queue t: from here on
+     * t must switch away. */
+    if (!atomic_compare_exchange_strong(&t->park, &s, PARKED))
+        return take(t);  /* an unpark came first */
+    t->deadline = deadline;
+    if (deadline >= 0) {
+        ev_init(w, timer_cb);
+        w->data = t;
+        arm(h, t, now);
+    }
+    t->state = GREEN__PARKED;
+    green__hub_switch(h);
+    if (deadline >= 0 && ev_is_active(w))
+        ev_timer_stop(h->loop, w);
+    t->deadline = GREEN_NEVER;
+    return take(t);
+}
+
+int green_sleep_until(int64_t deadline)
+{
+    if (deadline < 0)
+        deadline = INT64_MAX;
+    while (green_now() < deadline)
+        green__park(deadline);
+    return 0;
+}
+
+int green_sleep(int64_t ns)
+{
+    if (ns <= 0)
+        return green_yield();
+    int64_t now = green_now();
+    return green_sleep_until(ns > INT64_MAX - now ? INT64_MAX : now + ns);
+}
+
+/* ---- fd readiness ------------------------------------------------------ */
+
+static void watch(struct green__hub *h, struct green__io *io, int events)
+{
+    if ((io->w.events & (EV_READ | EV_WRITE)) == events &&
+        ev_is_active(&io->w) == (events != 0))
+        return;
+    ev_io_stop(h->loop, &io->w);
+    ev_io_modify(&io->w, events);
+    if (events)
+        ev_io_start(h->loop, &io->w);
+}
+
+static void unlink_waiter(struct green__io *io, struct waiter *w)
+{
+    *(w->prev ? &w->prev->next : &io->head) = w->next;
+    *(w->next ? &w->next->prev : &io->tail) = w->prev;
+    io->nin -= !!(w->events & EV_READ);
+    io->nout -= !!(w->events & EV_WRITE);
+}
+
+static void wake_waiter(struct green__io *io, struct waiter *w, int result)
+{
+    unlink_waiter(io, w);
+    w->result = result;
+    green__unpark(w->t, 0);
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
+{
+    struct green__io *io = (struct green__io *)ew;
+    struct green__hub *h = ev_userdata(loop);
+    if (revents & EV_ERROR) {
+        /* libev has stopped the watcher: the fd is bad, or cannot be
+         * watched. Let every waiter find out by trying its call. */
+        int bad = fcntl(ew->fd, F_GETFD) < 0 && errno == EBADF;
+        while (io->head)
+            wake_waiter(io, io->head, bad ? -EBADF : EV_READ | EV_WRITE);
+        return;
+    }
+    int todo = revents & (EV_READ | EV_WRITE);
+    for (struct waiter *w = io->head, *next; w && todo; w = next) {
+        next = w->next;
+        if (w->events & todo) {
+            todo &= ~w->events;
+            wake_waiter(io, w, w->events & revents);
+        }
+    }
+    /* Events that fired for nobody: stop watching them. */
+    watch(h, io, ew->events & (EV_READ | EV_WRITE) & ~todo);
+}
+
+static struct green__io *io_get(struct green__hub *h, int fd)
+{
+    if (fd >= h->nio) {
+        int n = h->nio ? h->nio : 64;
+        while (n <= fd)
+            n = n > INT32_MAX / 2 ? INT32_MAX : n * 2;
+        struct green__io **a = realloc(h->io, (size_t)n * sizeof *a);
+        if (!a)
+            return NULL;
+        for (int i = h->nio; i < n; i++)
+            a[i] = NULL;
+        h->io = a;
+        h->nio = n;
+    }
+    if (!h->io[fd]) {
+        struct green__io *io = calloc(1, sizeof *io);
+        if (!io)
+            return NULL;
+        ev_io_init(&io->w, io_cb, fd, 0);
+        h->io[fd] = io;
+    }
+    return h->io[fd];
+}
+
+int green__wait_fd(int fd, int events, int64_t deadline)
+{
+    if (fd < 0)
+        return -EBADF;
+    if (!events || (events & ~(EV_READ | EV_WRITE)))
+        return -EINVAL;
+    struct green__hub *h = green__hub_get();
+    struct green__io *io = h ? io_get(h, fd) : NULL;
+    if (!io)
+        return -ENOMEM;
+    struct waiter w = {.prev = io->tail, .t = h->current, .events = events};
+    *(io->tail ? &io->tail->next : &io->head) = &w;
+    io->tail = &w;
+    io->nin += !!(events & EV_READ);
+    io->nout += !!(events & EV_WRITE);
+    watch(h, io, (io->w.events & (EV_READ | EV_WRITE)) | events);
+    while (!w.result) {
+        if (green__park(deadline) == -ETIMEDOUT && !w.result) {
+            unlink_waiter(io, &w);
+            return -ETIMEDOUT;
+        }
+    }
+    return w.result;
+}
+
+void green__io_close(struct green__hub *h, int fd)
+{
+    if (fd < 0 || fd >= h->nio || !h->io[fd])
+        return;
+    struct green__io *io = h->io[fd];
+    while (io->head)
+        wake_waiter(io, io->head, -EBADF);
+    ev_io_stop(h->loop, &io->w);
+    h->io[fd] = NULL;
+    free(io);
+}
+
+int green_wait_fd(int fd, int events, int64_t deadline)
+{
+    return (int)green__set_errno(green__wait_fd(fd, events, deadline));
+}
+
+int green_close(int fd)
+{
+    struct green__hub *h = green__hub_current();
+    if (h)
+        green__io_close(h, fd);
+    return close(fd);
+}
