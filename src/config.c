@@ -20,6 +20,7 @@ struct green__config green__config = {
     .stack_size = 256 * KIB,
     .poll_every = 128,
     .stack_cache = 64,
+    .guarded_stacks = -1,
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -73,17 +74,20 @@ static void bad(const char *var, const char *val, const char *want)
                want);
 }
 
-static void load_uint(const char *var, unsigned long lo, unsigned long hi,
-                      unsigned *out)
+/* Returns 1 if var was set to a valid value, stored in *out. */
+static int load_uint(const char *var, unsigned long lo, unsigned long hi,
+                     unsigned *out)
 {
     const char *s = secure_getenv(var);
     unsigned long v;
     if (!s)
-        return;
-    if (green__parse_uint(s, hi, &v) < 0 || v < lo)
+        return 0;
+    if (green__parse_uint(s, hi, &v) < 0 || v < lo) {
         bad(var, s, "a whole number in range");
-    else
-        *out = (unsigned)v;
+        return 0;
+    }
+    *out = (unsigned)v;
+    return 1;
 }
 
 void green__config_load(void)
@@ -109,5 +113,8 @@ void green__config_load(void)
         green__config.stack_size = size;
     load_uint("GREEN_POLL_EVERY", 1, 1u << 20, &green__config.poll_every);
     load_uint("GREEN_STACK_CACHE", 0, 1u << 16, &green__config.stack_cache);
+    unsigned guarded;
+    if (load_uint("GREEN_GUARDED_STACKS", 0, 1u << 30, &guarded))
+        green__config.guarded_stacks = guarded;
     atomic_store_explicit(&state, 2, memory_order_release);
 }

@@ -11,6 +11,8 @@ struct green__config {
     size_t stack_size;      /* GREEN_STACK_SIZE, bytes; default 256 KiB */
     unsigned poll_every;    /* GREEN_POLL_EVERY: switches between I/O polls */
     unsigned stack_cache;   /* GREEN_STACK_CACHE: free stacks kept per hub */
+    long guarded_stacks;    /* GREEN_GUARDED_STACKS: stacks with a guard
+                               page; -1 (default): vm.max_map_count / 4 */
 };
 
 extern struct green__config green__config;

@@ -24,7 +24,7 @@ struct green__stack_free {
 const uint64_t green__stack_zero[GREEN__CANARY_ZONE / 8];
 
 static atomic_size_t guarded_count;   /* live guarded mappings */
-static size_t guarded_budget;         /* set once, from vm.max_map_count */
+static size_t guarded_budget;         /* set once; see budget() */
 
 static struct green__oslock lock;     /* protects the two fields below */
 static struct green__stack_free *slab_free;  /* freed slab stacks */
@@ -53,6 +53,8 @@ static size_t budget(void)
 {
     if (guarded_budget)
         return guarded_budget;
+    if (green__config.guarded_stacks >= 0)
+        return guarded_budget = (size_t)green__config.guarded_stacks;
     long max = 65530;  /* the kernel's default */
     char buf[32];
     int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);

@@ -142,15 +142,22 @@ int green_sleep(int64_t ns)
 
 /* ---- fd readiness ------------------------------------------------------ */
 
-static void watch(struct green__hub *h, struct green__io *io, int events)
+/* Makes the watcher watch `events`. Anything but no change makes libev
+ * call epoll_ctl at its next iteration, and Debian's libev asserts (aborts)
+ * there on a bad fd rather than reporting it: so check the fd first, at a
+ * cost of one fcntl only where an epoll_ctl follows anyway. */
+static int watch(struct green__hub *h, struct green__io *io, int events)
 {
     if ((io->w.events & (EV_READ | EV_WRITE)) == events &&
         ev_is_active(&io->w) == (events != 0))
-        return;
+        return 0;
+    if (events && fcntl(io->w.fd, F_GETFD) < 0 && errno == EBADF)
+        return -EBADF;
     ev_io_stop(h->loop, &io->w);
     ev_io_modify(&io->w, events);
     if (events)
         ev_io_start(h->loop, &io->w);
+    return 0;
 }
 
 static void unlink_waiter(struct green__io *io, struct waiter *w)
@@ -189,7 +196,8 @@ static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
         }
     }
     /* Events that fired for nobody: stop watching them. */
-    watch(h, io, ew->events & (EV_READ | EV_WRITE) & ~todo);
+    if (todo)
+        watch(h, io, ew->events & (EV_READ | EV_WRITE) & ~todo);
 }
 
 static struct green__io *io_get(struct green__hub *h, int fd)
@@ -231,7 +239,11 @@ int green__wait_fd(int fd, int events, int64_t deadline)
     io->tail = &w;
     io->nin += !!(events & EV_READ);
     io->nout += !!(events & EV_WRITE);
-    watch(h, io, (io->w.events & (EV_READ | EV_WRITE)) | events);
+    int r = watch(h, io, (io->w.events & (EV_READ | EV_WRITE)) | events);
+    if (r < 0) {
+        unlink_waiter(io, &w);
+        return r;
+    }
     while (!w.result) {
         if (green__park(deadline) == -ETIMEDOUT && !w.result) {
             unlink_waiter(io, &w);

@@ -1,0 +1,86 @@
+/* The test harness; see harness.h. */
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int harness_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_set_tap(sr, "-");
+    srunner_run_all(sr, CK_SILENT);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int64_t harness_slack(int64_t base_ns)
+{
+    const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
+    double f = m ? atof(m) : 1.0;
+    return (int64_t)(base_ns * (f > 1.0 ? f : 1.0));
+}
+
+static void drain(int fd, char *buf, size_t cap, size_t *len)
+{
+    ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+    if (n > 0)
+        *len += (size_t)n;
+}
+
+void harness_fork(void (*fn)(void *), void *arg, struct harness_child *c)
+{
+    int out[2], err[2];
+    ck_assert_int_eq(pipe(out), 0);
+    ck_assert_int_eq(pipe(err), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        dup2(err[1], STDERR_FILENO);
+        close(out[0]), close(err[0]), close(out[1]), close(err[1]);
+        fn(arg);
+        fflush(stdout);
+        _exit(0);
+    }
+    close(out[1]);
+    close(err[1]);
+    size_t no = 0, ne = 0;
+    struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    while (p[0].fd >= 0 || p[1].fd >= 0) {
+        if (poll(p, 2, -1) < 0 && errno == EINTR)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (p[i].fd < 0 || !p[i].revents)
+                continue;
+            size_t *len = i ? &ne : &no;
+            size_t before = *len;
+            drain(p[i].fd, i ? c->err : c->out, sizeof c->out, len);
+            if (*len == before) {  /* EOF (or buffer full) */
+                close(p[i].fd);
+                p[i].fd = -1;
+            }
+        }
+    }
+    c->out[no] = 0;
+    c->err[ne] = 0;
+    ck_assert_int_eq(waitpid(pid, &c->status, 0), pid);
+}
+
+int harness_os_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}

@@ -1,0 +1,42 @@
+/* Shared by the Check suites: running a suite as TAP, timing tolerances
+ * scaled by CK_TIMEOUT_MULTIPLIER, and running code in a child process
+ * whose exit and stderr a test inspects. */
+#ifndef GREEN_TESTS_HARNESS_H
+#define GREEN_TESTS_HARNESS_H
+
+#include <check.h>
+#include <stdint.h>
+
+/* Runs every test of s, each in its own process, writing TAP to stdout.
+ * Returns main's exit status. */
+int harness_run(Suite *s);
+
+/* Milliseconds to nanoseconds. */
+#define MS(x) ((int64_t)(x) * 1000000)
+
+/* A timing slack for "took about X": base, times CK_TIMEOUT_MULTIPLIER. */
+int64_t harness_slack(int64_t base_ns);
+
+/* Asserts lo <= v <= hi + harness_slack(slack). */
+#define ck_assert_time(v, lo, hi, slack)                                    \
+    do {                                                                    \
+        int64_t v_ = (v), lo_ = (lo), hi_ = (hi) + harness_slack(slack);    \
+        ck_assert_msg(v_ >= lo_ && v_ <= hi_,                               \
+                      "%s = %lld ns, expected %lld..%lld", #v,              \
+                      (long long)v_, (long long)lo_, (long long)hi_);       \
+    } while (0)
+
+struct harness_child {
+    int status;        /* as from waitpid */
+    char err[8192];    /* what it wrote to stderr (NUL-terminated) */
+    char out[8192];    /* what it wrote to stdout */
+};
+
+/* Runs fn(arg) in a forked child (which exits 0 if fn returns) and
+ * collects its status and output. */
+void harness_fork(void (*fn)(void *), void *arg, struct harness_child *c);
+
+/* OS threads of this process, from /proc/self/task. */
+int harness_os_threads(void);
+
+#endif

@@ -1,0 +1,173 @@
+/* Stacks: sizes, reuse, the guard-page budget, and overflow reports from
+ * both the guard page and the canary zone. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "green.h"
+#include "harness.h"
+#include "hub.h"
+#include "stack.h"
+
+START_TEST(stack_sizes_round_to_pages)
+{
+    struct green__stack_cache c = {0};
+    struct green__stack s;
+    ck_assert_int_eq(green__stack_alloc(&c, 1, &s), 0);
+    ck_assert_int_eq(s.hi - s.lo, GREEN__STACK_MIN);
+    green__stack_free(NULL, &s);
+    ck_assert_int_eq(green__stack_alloc(&c, 100000, &s), 0);
+    ck_assert_int_eq(s.hi - s.lo, 102400);
+    memset(s.lo, 0xaa, (size_t)(s.hi - s.lo));  /* all of it is usable */
+    green__stack_free(NULL, &s);
+    ck_assert_int_eq(green__stack_alloc(&c, (size_t)1 << 41, &s), -EINVAL);
+}
+END_TEST
+
+START_TEST(stack_cache_reuses)
+{
+    struct green__stack_cache c = {0};
+    struct green__stack a, b, d;
+    ck_assert_int_eq(green__stack_alloc(&c, 65536, &a), 0);
+    green__stack_free(&c, &a);
+    ck_assert_uint_eq(c.count, 1);
+    ck_assert_int_eq(green__stack_alloc(&c, 131072, &b), 0);  /* no fit */
+    ck_assert_ptr_ne(b.lo, a.lo);
+    ck_assert_int_eq(green__stack_alloc(&c, 65536, &d), 0);   /* fits */
+    ck_assert_ptr_eq(d.lo, a.lo);
+    ck_assert_uint_eq(c.count, 0);
+    size_t before = green__stack_guarded_count();
+    green__stack_free(&c, &b);
+    green__stack_free(&c, &d);
+    green__stack_cache_drain(&c);
+    ck_assert_uint_eq(green__stack_guarded_count(), before - 2);
+}
+END_TEST
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    green_sleep(MS(50));
+    return NULL;
+}
+
+/* Past the guard budget, stacks come from slabs, and every thread works. */
+START_TEST(stack_budget_then_slabs)
+{
+    setenv("GREEN_GUARDED_STACKS", "10", 1);
+    size_t before = green__stack_guarded_count();
+    green_t t[200];
+    for (int i = 0; i < 200; i++)
+        ck_assert_ptr_nonnull(t[i] = green_spawn(sleeper, NULL, NULL));
+    /* The hub's own scheduler and signal stacks are guarded too. */
+    ck_assert_uint_le(green__stack_guarded_count(), 10 + 2);
+    ck_assert_uint_ge(green__stack_guarded_count(), before + 8);
+    int unguarded = 0;
+    for (int i = 0; i < 200; i++)
+        unguarded += !((struct green_thread *)t[i])->stack.guarded;
+    ck_assert_int_ge(unguarded, 190);
+    for (int i = 0; i < 200; i++)
+        ck_assert_int_eq(green_join(t[i], NULL, GREEN_NEVER), 0);
+}
+END_TEST
+
+static int __attribute__((noinline)) recurse(int n)
+{
+    volatile char frame[512];
+    frame[0] = (char)n;
+    return n > 0 ? recurse(n - 1) + frame[0] : 0;
+}
+
+static void *overflow(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)recurse(1 << 20);
+}
+
+static void spawn_overflow(void *arg)
+{
+    (void)arg;
+    green_attr_t a = {.stack_size = 64 * 1024, .name = "deep"};
+    green_join(green_spawn(overflow, NULL, &a), NULL, GREEN_NEVER);
+}
+
+START_TEST(stack_guard_overflow_reported)
+{
+    struct harness_child c;
+    harness_fork(spawn_overflow, NULL, &c);
+    ck_assert_msg(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGABRT,
+                  "status %#x, stderr: %s", c.status, c.err);
+    ck_assert_msg(strstr(c.err, "stack overflow in green thread"), "%s", c.err);
+    ck_assert_msg(strstr(c.err, "\"deep\" (stack 65536 bytes)"), "%s", c.err);
+    ck_assert_msg(strstr(c.err, "recurse"), "no backtrace: %s", c.err);
+}
+END_TEST
+
+/* Writes just below its own stack, as an overflow would, then switches. */
+static void *scribble(void *arg)
+{
+    (void)arg;
+    struct green_thread *self = (struct green_thread *)green_self();
+    ((volatile char *)self->stack.lo)[-8] = 1;
+    green_yield();
+    return NULL;
+}
+
+static void spawn_scribble(void *arg)
+{
+    (void)arg;
+    setenv("GREEN_GUARDED_STACKS", "0", 1);
+    green_attr_t a = {.name = "scribbler"};
+    green_t t = green_spawn(scribble, NULL, &a);
+    if (((struct green_thread *)t)->stack.guarded)
+        _exit(3);  /* the budget was not honoured */
+    green_join(t, NULL, GREEN_NEVER);
+}
+
+START_TEST(stack_canary_overflow_reported)
+{
+    struct harness_child c;
+    harness_fork(spawn_scribble, NULL, &c);
+    ck_assert_msg(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGABRT,
+                  "status %#x, stderr: %s", c.status, c.err);
+    ck_assert_msg(strstr(c.err, "stack overflow in green thread"), "%s", c.err);
+    ck_assert_msg(strstr(c.err, "\"scribbler\""), "%s", c.err);
+}
+END_TEST
+
+/* A fault that is no green stack's overflow keeps its usual outcome. */
+static void null_deref(void *arg)
+{
+    (void)arg;
+    green_yield();  /* the hub and its SIGSEGV handler exist */
+    *(volatile int *)arg = 1;
+}
+
+START_TEST(stack_other_segv_untouched)
+{
+    struct harness_child c;
+    harness_fork(null_deref, NULL, &c);
+    ck_assert_msg(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGSEGV,
+                  "status %#x, stderr: %s", c.status, c.err);
+    ck_assert_ptr_null(strstr(c.err, "overflow"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("stack");
+    TCase *tc = tcase_create("basic");
+    tcase_add_test(tc, stack_sizes_round_to_pages);
+    tcase_add_test(tc, stack_cache_reuses);
+    tcase_add_test(tc, stack_budget_then_slabs);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("overflow");
+    tcase_add_test(tc, stack_guard_overflow_reported);
+    tcase_add_test(tc, stack_canary_overflow_reported);
+    tcase_add_test(tc, stack_other_segv_untouched);
+    suite_add_tcase(s, tc);
+    return harness_run(s);
+}
