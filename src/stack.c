@@ -1,12 +1,17 @@
 /* Stacks: guarded mappings while the map budget lasts, slab-carved with a
- * canary zone after that; see stack.h. Slabs are never unmapped: a freed
- * slab stack is emptied with MADV_DONTNEED and goes to a global free list
- * (under `lock`), ready for the next thread of the same size. */
+ * canary zone after that; see stack.h.
+ *
+ * A slab stack is one page of padding, never written, under a page-aligned
+ * usable range: the top GREEN__CANARY_ZONE bytes of the pad are the canary
+ * zone, and MADV_DONTNEED on the usable range never touches a neighbour.
+ * Slabs are never unmapped: a freed slab stack is emptied and recorded in
+ * a global array (under `lock`), not in its own memory, which would commit
+ * a page again, ready for the next thread of the same size. */
 #include "stack.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,7 +20,8 @@
 #include "config.h"
 #include "oslock.h"
 
-/* What a free stack keeps about itself, at the top of its own memory. */
+/* What a cached stack keeps about itself, at the top of its own memory
+ * (that page is committed anyway: the thread struct lived there). */
 struct green__stack_free {
     struct green__stack_free *next;
     struct green__stack stack;
@@ -26,11 +32,12 @@ const uint64_t green__stack_zero[GREEN__CANARY_ZONE / 8];
 static atomic_size_t guarded_count;   /* live guarded mappings */
 static size_t guarded_budget;         /* set once; see budget() */
 
-static struct green__oslock lock;     /* protects the two fields below */
-static struct green__stack_free *slab_free;  /* freed slab stacks */
+static struct green__oslock lock;     /* protects the fields below */
 static struct {
-    char *next, *end;  /* uncarved rest of the current slab */
-    size_t stride;     /* its stack size, canary zone included */
+    struct green__stack *free;  /* emptied slab stacks */
+    size_t nfree, cap;
+    char *next, *end;           /* uncarved rest of the current slab */
+    size_t stride;              /* its stack size, pad page included */
 } slab;
 
 static size_t page_size(void)
@@ -47,8 +54,10 @@ static size_t round_pages(size_t n)
     return (n + p - 1) & ~(p - 1);
 }
 
-/* Half of vm.max_map_count, two maps per guarded stack: leaves the other
- * half to the program, its libraries, malloc and native threads. */
+/* How many guarded stacks: GREEN_GUARDED_STACKS, or a quarter of
+ * vm.max_map_count, so that their two maps each use half the limit and
+ * leave the other half to the program, its libraries, malloc and native
+ * threads. */
 static size_t budget(void)
 {
     if (guarded_budget)
@@ -104,15 +113,14 @@ void green__stack_unmap(const struct green__stack *s)
 /* Carves one stack of `size` usable bytes from a slab. Called under lock. */
 static int carve(size_t size, struct green__stack *out)
 {
-    size_t stride = size + GREEN__CANARY_ZONE;
-    for (struct green__stack_free **p = &slab_free; *p; p = &(*p)->next) {
-        struct green__stack_free *f = *p;
-        if ((size_t)(f->stack.hi - f->stack.lo) == size) {
-            *p = f->next;
-            *out = f->stack;
+    for (size_t i = slab.nfree; i-- > 0;) {
+        if ((size_t)(slab.free[i].hi - slab.free[i].lo) == size) {
+            *out = slab.free[i];
+            slab.free[i] = slab.free[--slab.nfree];
             return 0;
         }
     }
+    size_t stride = size + page_size();
     if (slab.stride != stride || slab.next + stride > slab.end) {
         size_t bytes = stride * 256;
         char *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -123,11 +131,11 @@ static int carve(size_t size, struct green__stack *out)
         slab.end = base + bytes;
         slab.stride = stride;
     }
-    char *zone = slab.next;
+    char *lo = slab.next + page_size();
     slab.next += stride;
-    *out = (struct green__stack){.lo = zone + GREEN__CANARY_ZONE,
-                                 .hi = zone + stride,
-                                 .canary = (const uint64_t *)zone,
+    *out = (struct green__stack){.lo = lo, .hi = lo + size,
+                                 .canary = (const uint64_t *)
+                                           (lo - GREEN__CANARY_ZONE),
                                  .guarded = false};
     return 0;
 }
@@ -164,11 +172,18 @@ static void release(const struct green__stack *s)
     }
     /* Drop the pages, keep the address range for the next thread. */
     madvise(s->lo, (size_t)(s->hi - s->lo), MADV_DONTNEED);
-    struct green__stack_free *f = (struct green__stack_free *)s->hi - 1;
-    f->stack = *s;
     green__oslock_lock(&lock);
-    f->next = slab_free;
-    slab_free = f;
+    if (slab.nfree == slab.cap) {
+        size_t cap = slab.cap ? slab.cap * 2 : 256;
+        struct green__stack *a = realloc(slab.free, cap * sizeof *a);
+        if (!a) {
+            green__oslock_unlock(&lock);
+            return;  /* the range leaks, its pages are already gone */
+        }
+        slab.free = a;
+        slab.cap = cap;
+    }
+    slab.free[slab.nfree++] = *s;
     green__oslock_unlock(&lock);
 }
 

@@ -2,6 +2,7 @@
  * both the guard page and the canary zone. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -71,6 +72,52 @@ START_TEST(stack_budget_then_slabs)
     ck_assert_int_ge(unguarded, 190);
     for (int i = 0; i < 200; i++)
         ck_assert_int_eq(green_join(t[i], NULL, GREEN_NEVER), 0);
+}
+END_TEST
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static void *touch_128k(void *arg)
+{
+    (void)arg;
+    volatile char buf[128 * 1024];
+    memset((char *)buf, 1, sizeof buf);
+    green_yield();
+    return (void *)(intptr_t)buf[4096];
+}
+
+/* Freed slab stacks give their pages back (regression: madvise on an
+ * unaligned range failed, and the free list re-committed a page). */
+START_TEST(stack_slab_memory_returned)
+{
+    setenv("GREEN_GUARDED_STACKS", "0", 1);
+    setenv("GREEN_STACK_CACHE", "0", 1);
+    enum { N = 200 };
+    green_t t[N];
+    green_yield();
+    long before = rss_kib();
+    for (int i = 0; i < N; i++)
+        t[i] = green_spawn(touch_128k, NULL, NULL);
+    green_yield();
+    long during = rss_kib();
+    for (int i = 0; i < N; i++)
+        green_join(t[i], NULL, GREEN_NEVER);
+    long after = rss_kib();
+    ck_assert_int_ge(during - before, N * 128);  /* really touched */
+    ck_assert_msg(after - before < N * 128 / 10,
+                  "RSS before %ld, during %ld, after %ld KiB", before, during,
+                  after);
 }
 END_TEST
 
@@ -163,6 +210,7 @@ int main(void)
     tcase_add_test(tc, stack_sizes_round_to_pages);
     tcase_add_test(tc, stack_cache_reuses);
     tcase_add_test(tc, stack_budget_then_slabs);
+    tcase_add_test(tc, stack_slab_memory_returned);
     suite_add_tcase(s, tc);
     tc = tcase_create("overflow");
     tcase_add_test(tc, stack_guard_overflow_reported);
