@@ -61,8 +61,9 @@ GREEN_API green_t green_spawn(void *(*fn)(void *), void *arg,
 /* Waits until t has ended, stores its result in *result (if result is not
  * NULL) and frees t. Any green thread, on any OS thread, may join t once.
  * Returns 0, or -1 with errno EDEADLK (t is the caller), EINVAL (t is
- * detached or already being joined), ETIMEDOUT (deadline passed; t is left
- * joinable). May yield. */
+ * detached or already being joined), ETIMEDOUT (deadline passed) or
+ * ECANCELED (the caller was killed); after those two t stays joinable.
+ * May yield. */
 GREEN_API int green_join(green_t t, void **result, int64_t deadline);
 
 /* Makes t free its resources when it ends; t must not be joined after.
@@ -93,17 +94,18 @@ GREEN_API int green_setname(green_t t, const char *name);
 GREEN_API int green_yield(void);
 
 /* Parks the calling green thread for ns nanoseconds (<= 0: just yield).
- * Returns 0. May yield. */
+ * Returns 0, or -1 with errno ECANCELED (green_kill) or ETIMEDOUT (a
+ * green_timeout scope ended first). May yield. */
 GREEN_API int green_sleep(int64_t ns);
 
-/* Parks the calling green thread until the deadline. Returns 0. May yield. */
+/* As green_sleep, until the deadline. */
 GREEN_API int green_sleep_until(int64_t deadline);
 
 /* Parks the calling green thread until fd is ready for the GREEN_IN and/or
  * GREEN_OUT events asked for. Returns the ready events (an error or hang-up
  * counts as both), or -1 with errno ETIMEDOUT (deadline), EBADF (fd invalid,
  * or closed by another green thread through green_close() meanwhile),
- * EINVAL (no events asked). May yield. */
+ * EINVAL (no events asked), ECANCELED. May yield. */
 GREEN_API int green_wait_fd(int fd, int events, int64_t deadline);
 
 /* Wakes every green thread waiting on fd with EBADF, then closes it, as
@@ -124,6 +126,173 @@ GREEN_API int green_key_delete(green_key_t key);
 GREEN_API void *green_getspecific(green_key_t key);
 /* Returns 0, or -1 with errno EINVAL (not a live key) or ENOMEM. */
 GREEN_API int green_setspecific(green_key_t key, const void *value);
+
+/* ---- Cancellation and timeouts --------------------------------------- */
+
+/* Cancels t at its next wait point: if t is parked in a blocking call now,
+ * it wakes and that call fails with ECANCELED; otherwise its next blocking
+ * call does. Delivered once: t may then block again to clean up, as after
+ * gevent's GreenletExit. No effect on an ended thread. Returns 0. */
+GREEN_API int green_kill(green_t t);
+
+/* As green_spawn, but fn starts after ns nanoseconds (a green_kill before
+ * then ends the thread with result NULL without running fn). */
+GREEN_API green_t green_spawn_later(int64_t ns, void *(*fn)(void *),
+                                    void *arg, const green_attr_t *attr);
+
+/* A scoped deadline: between green_timeout_start() and
+ * green_timeout_cancel(), every blocking call of the calling green thread
+ * (green_* waits and, under interposition, wrapped libc calls) fails with
+ * ETIMEDOUT once `ns` nanoseconds have passed, as gevent.Timeout and
+ * asyncio.timeout do. Scopes nest; cancel them innermost first. The
+ * struct lives on the caller's stack; its fields are private. */
+typedef struct green_timeout {
+    int64_t deadline_;
+    int64_t outer_;
+    void *prev_;
+} green_timeout_t;
+
+/* Returns 0, or -1 with errno EINVAL (ns < 0). */
+GREEN_API int green_timeout_start(green_timeout_t *to, int64_t ns);
+/* Ends the scope. Returns 1 if its deadline had passed, else 0; -1 with
+ * errno EINVAL if `to` is not the calling thread's innermost scope. */
+GREEN_API int green_timeout_cancel(green_timeout_t *to);
+
+/* ---- Mutex, condition variable, semaphore, event ----------------------- *
+ * Each has the size of its pthread counterpart; an all-zero object is a
+ * valid default one (GREEN_*_INIT). They work between green threads of
+ * any OS thread, and with plain OS threads. Waits take deadlines and fail
+ * with ETIMEDOUT or ECANCELED. */
+
+typedef union green_mutex { char size_[40]; long align_; } green_mutex_t;
+typedef union green_cond { char size_[48]; long long align_; } green_cond_t;
+typedef union green_sem { char size_[32]; long align_; } green_sem_t;
+typedef struct green_event { unsigned state_; } green_event_t;
+#define GREEN_MUTEX_INIT {{0}}
+#define GREEN_COND_INIT {{0}}
+#define GREEN_EVENT_INIT {0}
+
+enum { GREEN_MUTEX_NORMAL = 0, GREEN_MUTEX_RECURSIVE = 1,
+       GREEN_MUTEX_ERRORCHECK = 2 };
+
+/* Returns 0, or -1 with errno EINVAL (unknown type). */
+GREEN_API int green_mutex_init(green_mutex_t *m, int type);
+/* Returns 0, or -1 with errno ETIMEDOUT, ECANCELED, EDEADLK (errorcheck:
+ * already the owner), EAGAIN (recursive: count overflow). May yield. */
+GREEN_API int green_mutex_lock(green_mutex_t *m, int64_t deadline);
+/* Returns 0, or -1 with errno EBUSY. */
+GREEN_API int green_mutex_trylock(green_mutex_t *m);
+/* Returns 0, or -1 with errno EPERM (errorcheck or recursive: the caller
+ * is not the owner). */
+GREEN_API int green_mutex_unlock(green_mutex_t *m);
+/* Returns 0, or -1 with errno EBUSY (locked). */
+GREEN_API int green_mutex_destroy(green_mutex_t *m);
+
+/* clock: CLOCK_REALTIME (that of an all-zero object, as for pthreads) or
+ * CLOCK_MONOTONIC. green deadlines are always monotonic; the clock only
+ * matters to the pthread layer. Returns 0, or -1 with errno EINVAL. */
+GREEN_API int green_cond_init(green_cond_t *c, int clock);
+/* Unlocks m, waits for a signal, relocks m (also on failure). Returns 0
+ * (possibly spuriously), or -1 with errno ETIMEDOUT, ECANCELED, EPERM (m
+ * is an errorcheck or recursive mutex the caller does not own). */
+GREEN_API int green_cond_wait(green_cond_t *c, green_mutex_t *m,
+                              int64_t deadline);
+GREEN_API int green_cond_signal(green_cond_t *c);
+GREEN_API int green_cond_broadcast(green_cond_t *c);
+/* Returns 0, or -1 with errno EBUSY (threads wait on it). */
+GREEN_API int green_cond_destroy(green_cond_t *c);
+
+/* Returns 0, or -1 with errno EINVAL (value > GREEN_SEM_VALUE_MAX). */
+#define GREEN_SEM_VALUE_MAX 2147483647
+GREEN_API int green_sem_init(green_sem_t *s, unsigned value);
+/* Returns 0, or -1 with errno ETIMEDOUT, ECANCELED. May yield. */
+GREEN_API int green_sem_wait(green_sem_t *s, int64_t deadline);
+/* Returns 0, or -1 with errno EAGAIN (value is 0). */
+GREEN_API int green_sem_trywait(green_sem_t *s);
+/* Returns 0, or -1 with errno EOVERFLOW. */
+GREEN_API int green_sem_post(green_sem_t *s);
+GREEN_API int green_sem_getvalue(green_sem_t *s, int *value);
+GREEN_API int green_sem_destroy(green_sem_t *s);
+
+/* An event, as gevent's and asyncio's: set wakes every waiter, and waits
+ * return at once while it stays set. */
+GREEN_API void green_event_set(green_event_t *e);
+GREEN_API void green_event_clear(green_event_t *e);
+GREEN_API int green_event_is_set(const green_event_t *e);
+/* Returns 0 once set, or -1 with errno ETIMEDOUT, ECANCELED. May yield. */
+GREEN_API int green_event_wait(green_event_t *e, int64_t deadline);
+
+/* ---- Channels ----------------------------------------------------------- *
+ * Typed by size: every message is item_size bytes, copied in and out. A
+ * channel of capacity 0 hands each message directly from sender to
+ * receiver (rendezvous); GREEN_CHAN_UNBOUNDED never blocks senders.
+ * Safe between green threads of any OS thread. */
+
+typedef struct green_chan *green_chan_t;
+#define GREEN_CHAN_UNBOUNDED ((size_t)-1)
+
+/* Returns NULL with errno EINVAL (item_size 0) or ENOMEM. */
+GREEN_API green_chan_t green_chan_make(size_t item_size, size_t capacity);
+/* Returns 0, or -1 with errno EPIPE (closed), ETIMEDOUT, ECANCELED. */
+GREEN_API int green_chan_send(green_chan_t ch, const void *item,
+                              int64_t deadline);
+/* Returns 0, or -1 with errno EPIPE (closed and drained), ETIMEDOUT,
+ * ECANCELED. */
+GREEN_API int green_chan_recv(green_chan_t ch, void *item, int64_t deadline);
+/* Refuses further sends; receivers drain what is buffered, then get EPIPE;
+ * blocked senders fail with EPIPE. Returns 0, or -1 with errno EPIPE
+ * (already closed). */
+GREEN_API int green_chan_close(green_chan_t ch);
+/* Frees ch. Returns 0, or -1 with errno EBUSY (threads wait on it). */
+GREEN_API int green_chan_free(green_chan_t ch);
+
+enum { GREEN_CHAN_SEND = 1, GREEN_CHAN_RECV = 2 };
+typedef struct green_chan_op {
+    green_chan_t ch;
+    int op;       /* GREEN_CHAN_SEND or GREEN_CHAN_RECV */
+    void *item;   /* message to send, or buffer to receive into */
+    int err;      /* out: 0, or EPIPE if ch was closed */
+} green_chan_op_t;
+
+/* Performs exactly one of the n operations, the first that can proceed
+ * (in array order if several can at once). Returns its index (its err
+ * says whether it found ch closed), or -1 with errno ETIMEDOUT, ECANCELED,
+ * EINVAL. May yield. */
+GREEN_API int green_chan_select(green_chan_op_t *ops, size_t n,
+                                int64_t deadline);
+
+/* ---- Groups and pools --------------------------------------------------- *
+ * A group spawns threads and waits for them together: all (gather), or
+ * whichever ends first. With a limit it is a pool: spawn waits while
+ * `limit` members are running. A group is used by one OS thread. */
+
+typedef struct green_group *green_group_t;
+
+/* limit 0: no limit. Returns NULL with errno ENOMEM. */
+GREEN_API green_group_t green_group_make(size_t limit);
+/* Spawns fn(arg) as a member, first waiting (until the deadline) for a
+ * free place in a pool. Returns the member (valid until it is collected),
+ * or NULL with errno ETIMEDOUT, ECANCELED, EAGAIN. May yield. */
+GREEN_API green_t green_group_spawn(green_group_t g, void *(*fn)(void *),
+                                    void *arg, const green_attr_t *attr,
+                                    int64_t deadline);
+/* Waits until every member has ended and collects them all; results[i]
+ * receives the result of the i-th member still in the group, in spawn
+ * order (results may be NULL; at most n are stored). Returns the number
+ * collected, or -1 with errno ETIMEDOUT, ECANCELED (nothing collected). */
+GREEN_API long green_group_gather(green_group_t g, void **results, size_t n,
+                                  int64_t deadline);
+/* Waits until some member has ended, collects it and returns its id and
+ * result. Returns 0, or -1 with errno ENOENT (no members), ETIMEDOUT,
+ * ECANCELED. */
+GREEN_API int green_group_wait_any(green_group_t g, uint64_t *id,
+                                   void **result, int64_t deadline);
+/* green_kill()s every running member. Returns how many. */
+GREEN_API long green_group_kill(green_group_t g);
+/* Members not yet collected. */
+GREEN_API size_t green_group_size(green_group_t g);
+/* Returns 0, or -1 with errno EBUSY (members left). */
+GREEN_API int green_group_free(green_group_t g);
 
 #ifdef __cplusplus
 }

@@ -24,18 +24,23 @@ static inline void green__cpu_relax(void)
 #endif
 }
 
+/* Sleeps the OS thread. The raw syscall: nanosleep may be a green
+ * wrapper, which would park instead. */
+static inline void green__os_nap(long ns)
+{
+    struct timespec ts = {0, ns};
+    syscall(SYS_nanosleep, &ts, NULL);
+}
+
 static inline void green__oslock_lock(struct green__oslock *l)
 {
     for (unsigned spins = 0;
          atomic_flag_test_and_set_explicit(&l->held, memory_order_acquire);
          spins++) {
-        if (spins < 100) {
+        if (spins < 100)
             green__cpu_relax();
-        } else {
-            /* The raw syscall: nanosleep may be a green wrapper. */
-            struct timespec ts = {0, 50000};
-            syscall(SYS_nanosleep, &ts, NULL);
-        }
+        else
+            green__os_nap(50000);
     }
 }
 

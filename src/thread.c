@@ -31,6 +31,7 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     t->id = id;
     t->state = GREEN__RUNNING;
     t->deadline = GREEN_NEVER;
+    t->scope_deadline = GREEN_NEVER;
     t->stack.canary = green__stack_zero;
 }
 
@@ -102,6 +103,7 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     t->fn = fn;
     t->arg = arg;
     t->deadline = GREEN_NEVER;
+    t->scope_deadline = GREEN_NEVER;
     t->stack = s;
     if (attr && attr->detached)
         atomic_store_explicit(&t->join, GREEN__JOIN_DETACHED,
@@ -127,12 +129,15 @@ int green_join(green_t t, void **result, int64_t deadline)
             return errno = EINVAL, -1;
     } else {
         while (atomic_load(&t->join) != GREEN__JOIN_ENDED) {
-            if (green__park(deadline) != -ETIMEDOUT)
+            int r = green__park(deadline);
+            if (r != -ETIMEDOUT && r != -ECANCELED)
                 continue;
             uintptr_t me = (uintptr_t)self;
             if (atomic_compare_exchange_strong(&t->join, &me,
                                                GREEN__JOIN_NONE))
-                return errno = ETIMEDOUT, -1;
+                return (int)green__set_errno(r);
+            if (r == -ECANCELED)  /* it ended anyway: join succeeds */
+                green__cancel_keep();
         }
     }
     if (result)

@@ -45,6 +45,9 @@ struct green_thread {
     struct green__key_slot *keys;  /* key.c: values, NULL until first set */
     unsigned nkeys;                /* entries in keys */
     int64_t deadline;              /* wait.c: of the current park, or -1 */
+    int64_t scope_deadline;        /* innermost green_timeout's, or -1 */
+    struct green_timeout *scope;   /* innermost green_timeout, or NULL */
+    atomic_int cancel;             /* a green_kill not yet delivered */
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
     char name[16];

@@ -98,9 +98,20 @@ static int take(struct green_thread *t)
 
 int green__park(int64_t deadline)
 {
+    return green__park_flags(deadline, 0);
+}
+
+int green__park_flags(int64_t deadline, int flags)
+{
     struct green__hub *h = green__hub_get();
     struct green_thread *t = h->current;
     ev_timer *w = (ev_timer *)t->timer;
+    if (!(flags & GREEN__NOCANCEL)) {
+        if (atomic_load_explicit(&t->cancel, memory_order_relaxed) &&
+            atomic_exchange(&t->cancel, 0))
+            return -ECANCELED;
+        deadline = green__deadline_min(deadline, t->scope_deadline);
+    }
     int64_t now = deadline >= 0 ? green_now() : 0;
     unsigned s = IDLE;
     if (deadline >= 0 && now >= deadline)
@@ -120,16 +131,64 @@ int green__park(int64_t deadline)
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);
     t->deadline = GREEN_NEVER;
-    return take(t);
+    int r = take(t);
+    if (r == -ECANCELED) {
+        if (flags & GREEN__NOCANCEL)
+            return 0;  /* the kill stays pending, for a later wait */
+        atomic_store(&t->cancel, 0);  /* delivered */
+    }
+    return r;
+}
+
+void green__cancel_keep(void)
+{
+    atomic_store(&green__self()->cancel, 1);
+}
+
+int green_kill(green_t t)
+{
+    if (atomic_load(&t->join) == GREEN__JOIN_ENDED || t->state == GREEN__ENDED)
+        return 0;
+    atomic_store(&t->cancel, 1);
+    green__unpark(t, -ECANCELED);
+    return 0;
 }
 
 int green_sleep_until(int64_t deadline)
 {
     if (deadline < 0)
         deadline = INT64_MAX;
-    while (green_now() < deadline)
-        green__park(deadline);
+    for (;;) {
+        int r = green__park(deadline);
+        if (r == -ECANCELED || green_now() >= deadline)
+            return (int)green__set_errno(r == -ECANCELED ? r : 0);
+        if (r == -ETIMEDOUT)  /* a green_timeout scope ended first */
+            return (int)green__set_errno(r);
+    }
+}
+
+int green_timeout_start(green_timeout_t *to, int64_t ns)
+{
+    struct green_thread *t = green__self();
+    if (ns < 0 || !t)
+        return errno = EINVAL, -1;
+    int64_t now = green_now();
+    to->deadline_ = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+    to->outer_ = t->scope_deadline;
+    to->prev_ = t->scope;
+    t->scope = to;
+    t->scope_deadline = green__deadline_min(to->outer_, to->deadline_);
     return 0;
+}
+
+int green_timeout_cancel(green_timeout_t *to)
+{
+    struct green_thread *t = green__self();
+    if (!t || t->scope != to)
+        return errno = EINVAL, -1;
+    t->scope = to->prev_;
+    t->scope_deadline = to->outer_;
+    return green_now() >= to->deadline_;
 }
 
 int green_sleep(int64_t ns)
@@ -245,9 +304,13 @@ int green__wait_fd(int fd, int events, int64_t deadline)
         return r;
     }
     while (!w.result) {
-        if (green__park(deadline) == -ETIMEDOUT && !w.result) {
+        r = green__park(deadline);
+        if (r < 0 && w.result) {
+            if (r == -ECANCELED)
+                green__cancel_keep();
+        } else if (r < 0) {
             unlink_waiter(io, &w);
-            return -ETIMEDOUT;
+            return r;
         }
     }
     return w.result;

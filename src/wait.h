@@ -17,8 +17,29 @@ struct green__hub;
 
 /* Parks the current green thread. Returns the unparker's result (0 or a
  * negative errno), -ETIMEDOUT once the deadline (absolute, monotonic ns;
- * GREEN_NEVER for none) has passed, or 0 spuriously. May yield. */
+ * GREEN_NEVER for none) or the thread's green_timeout scope has passed,
+ * -ECANCELED for a green_kill (delivered: the kill is used up), or 0
+ * spuriously. May yield. */
 int green__park(int64_t deadline);
+
+/* Flags for green__park_flags() and the waits built on it. */
+#define GREEN__NOCANCEL 1  /* ignore green_kill and green_timeout scopes:
+                              for waits that may not fail that way, such
+                              as pthread_mutex_lock; a kill stays pending */
+
+/* green__park() with flags. */
+int green__park_flags(int64_t deadline, int flags);
+
+/* For waits that find, after park returned -ECANCELED, that their own
+ * wake had arrived too: they report success, and the kill is put back to
+ * fail the thread's next park instead. */
+void green__cancel_keep(void);
+
+/* The earlier of two deadlines (GREEN_NEVER, -1, is the latest). */
+static inline int64_t green__deadline_min(int64_t a, int64_t b)
+{
+    return (uint64_t)a < (uint64_t)b ? a : b;
+}
 
 /* Wakes t with `result` (0 or a negative errno) from any OS thread. If t is
  * not parked, the wake is kept for its next park; wakes do not add up. */

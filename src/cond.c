@@ -1,0 +1,2 @@
+/* Placeholder while this file is written. */
+#include "common.h"
