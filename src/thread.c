@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -113,6 +114,38 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     t->sp = green__context_make(s.lo, t, entry, t);
     h->live++;
     green__hub_ready(h, t);
+    return t;
+}
+
+/* spawn_later's start: the real entry and when to call it. */
+struct later {
+    void *(*fn)(void *);
+    void *arg;
+    int64_t at;
+};
+
+static void *later_main(void *arg)
+{
+    struct later l = *(struct later *)arg;
+    free(arg);
+    if (green_sleep_until(l.at) < 0)
+        return NULL;  /* killed before it started */
+    return l.fn(l.arg);
+}
+
+green_t green_spawn_later(int64_t ns, void *(*fn)(void *), void *arg,
+                          const green_attr_t *attr)
+{
+    struct later *l = malloc(sizeof *l);
+    if (!l)
+        return errno = EAGAIN, NULL;
+    int64_t now = green_now();
+    *l = (struct later){fn, arg,
+                        ns <= 0 ? now : ns > INT64_MAX - now ? INT64_MAX
+                                                              : now + ns};
+    green_t t = green_spawn(later_main, l, attr);
+    if (!t)
+        free(l);
     return t;
 }
 
