@@ -233,7 +233,8 @@ typedef struct green_chan *green_chan_t;
 
 /* Returns NULL with errno EINVAL (item_size 0) or ENOMEM. */
 GREEN_API green_chan_t green_chan_make(size_t item_size, size_t capacity);
-/* Returns 0, or -1 with errno EPIPE (closed), ETIMEDOUT, ECANCELED. */
+/* Returns 0, or -1 with errno EPIPE (closed), ETIMEDOUT, ECANCELED,
+ * ENOMEM (an unbounded channel could not grow). */
 GREEN_API int green_chan_send(green_chan_t ch, const void *item,
                               int64_t deadline);
 /* Returns 0, or -1 with errno EPIPE (closed and drained), ETIMEDOUT,
@@ -243,7 +244,8 @@ GREEN_API int green_chan_recv(green_chan_t ch, void *item, int64_t deadline);
  * blocked senders fail with EPIPE. Returns 0, or -1 with errno EPIPE
  * (already closed). */
 GREEN_API int green_chan_close(green_chan_t ch);
-/* Frees ch. Returns 0, or -1 with errno EBUSY (threads wait on it). */
+/* Frees ch, discarding what it still buffers. Returns 0, or -1 with errno
+ * EBUSY (threads wait on it). */
 GREEN_API int green_chan_free(green_chan_t ch);
 
 enum { GREEN_CHAN_SEND = 1, GREEN_CHAN_RECV = 2 };
@@ -255,9 +257,11 @@ typedef struct green_chan_op {
 } green_chan_op_t;
 
 /* Performs exactly one of the n operations, the first that can proceed
- * (in array order if several can at once). Returns its index (its err
- * says whether it found ch closed), or -1 with errno ETIMEDOUT, ECANCELED,
- * EINVAL. May yield. */
+ * (in array order if several can at once: an always-ready early channel
+ * can starve later ones, unlike Go's random choice). Returns its index
+ * (its err says whether it found ch closed), or -1 with errno ETIMEDOUT,
+ * ECANCELED, EINVAL (n is 0, an op code is unknown, a ch is NULL), ENOMEM.
+ * May yield. */
 GREEN_API int green_chan_select(green_chan_op_t *ops, size_t n,
                                 int64_t deadline);
 

@@ -3,6 +3,7 @@
 #ifndef GREEN_SRC_COMMON_H
 #define GREEN_SRC_COMMON_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "green-build.h"
@@ -26,6 +27,12 @@ __attribute__((noreturn, cold)) void green__panic(const char *file, int line,
 
 /* Converts an internal -errno result to libc's -1 plus errno: the one place
  * errno is written on the way out of a public function. */
-long green__set_errno(long r);
+static inline long green__set_errno(long r)
+{
+    if (likely(r >= 0))
+        return r;
+    errno = (int)-r;
+    return -1;
+}
 
 #endif

@@ -1,2 +1,185 @@
-/* Placeholder while this file is written. */
+/* Condition variables in the bytes of glibc's pthread_cond_t. An all-zero
+ * object is valid (CLOCK_REALTIME); glibc's __wrefs bits (offset 36: bit 1
+ * monotonic, bit 0 pshared) are read, never used for state.
+ *
+ * seq is the futex word: a waiter reads it while holding the mutex, unlocks,
+ * and parks while it is unchanged; signal and broadcast bump it first, so a
+ * wake cannot fall between a waiter's unlock and its park. waiters counts
+ * the threads inside wait() that still touch c (they leave before relocking
+ * the mutex): signal and broadcast with none make no futex call. broadcast
+ * wakes one waiter and requeues the rest onto the mutex's lock word; every
+ * waiter relocks as "contended" (2), so each unlock hands over to the next. */
+#include "cond.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+
 #include "common.h"
+#include "futex.h"
+#include "green.h"
+#include "hub.h"
+#include "mutex.h"
+#include "oslock.h"
+#include "thread.h"
+#include "wait.h"
+
+#define WREFS_PSHARED 1u
+#define WREFS_MONOTONIC 2u
+
+/* Our view of pthread_cond_t. */
+struct cnd {
+    _Atomic uint32_t seq;              /* futex word, bumped per wake-up */
+    _Atomic uint32_t waiters;          /* threads in wait() touching c */
+    pthread_mutex_t *_Atomic mutex;    /* of the current waiters */
+    uint32_t unused[5];
+    uint32_t wrefs;                    /* glibc __wrefs: clock, pshared */
+    uint32_t unused2[2];
+};
+
+_Static_assert(sizeof(struct cnd) == sizeof(pthread_cond_t), "size");
+_Static_assert(offsetof(struct cnd, wrefs) ==
+               offsetof(pthread_cond_t, __data.__wrefs), "__wrefs");
+_Static_assert(sizeof(green_cond_t) == sizeof(pthread_cond_t) &&
+               _Alignof(green_cond_t) >= _Alignof(pthread_cond_t),
+               "green_cond_t is a pthread_cond_t");
+
+static struct cnd *C(pthread_cond_t *c) { return (struct cnd *)(void *)c; }
+
+static const volatile uint32_t *seq_word(struct cnd *c)
+{
+    return (const volatile uint32_t *)&c->seq;
+}
+
+int green__cond_init(pthread_cond_t *pc, clockid_t clock)
+{
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return -EINVAL;
+    memset(pc, 0, sizeof *pc);
+    C(pc)->wrefs = clock == CLOCK_MONOTONIC ? WREFS_MONOTONIC : 0;
+    return 0;
+}
+
+clockid_t green__cond_clock(const pthread_cond_t *c)
+{
+    return c->__data.__wrefs & WREFS_MONOTONIC ? CLOCK_MONOTONIC
+                                               : CLOCK_REALTIME;
+}
+
+bool green__cond_is_foreign(const pthread_cond_t *c)
+{
+    return c->__data.__wrefs & WREFS_PSHARED;
+}
+
+int green__cond_wait(pthread_cond_t *pc, pthread_mutex_t *m,
+                     int64_t deadline, int flags)
+{
+    struct cnd *c = C(pc);
+    struct green_thread *self = green__self();
+    if (!self)
+        return -ENOMEM;
+    atomic_store_explicit(&c->mutex, m, memory_order_relaxed);
+    /* Counted and seq read while m is held: a signaller holding m after
+     * our unlock sees the count, and its bump changes seq from ours. */
+    atomic_fetch_add(&c->waiters, 1);
+    uint32_t seq = atomic_load(&c->seq);
+    uint32_t saved;
+    int r = green__mutex_release(m, self, &saved);
+    if (r) {
+        atomic_fetch_sub(&c->waiters, 1);
+        return r;
+    }
+    r = green__futex_wait(seq_word(c), seq, deadline, GREEN__FUTEX_ALL, flags);
+    atomic_fetch_sub(&c->waiters, 1);  /* c may be destroyed from here on */
+    green__mutex_relock(m, self, saved);
+    return r == -ETIMEDOUT || r == -ECANCELED ? r : 0;
+}
+
+int green__cond_signal(pthread_cond_t *pc)
+{
+    struct cnd *c = C(pc);
+    if (!atomic_load(&c->waiters))
+        return 0;
+    atomic_fetch_add(&c->seq, 1);
+    green__futex_wake(seq_word(c), 1, GREEN__FUTEX_ALL);
+    return 0;
+}
+
+int green__cond_broadcast(pthread_cond_t *pc)
+{
+    struct cnd *c = C(pc);
+    if (!atomic_load(&c->waiters))
+        return 0;
+    uint32_t seq = atomic_fetch_add(&c->seq, 1) + 1;
+    pthread_mutex_t *m = atomic_load_explicit(&c->mutex, memory_order_relaxed);
+    /* Wake one; the rest wait for the mutex instead, each woken in turn
+     * by an unlock. If seq moved meanwhile, just wake everyone. */
+    if (!m || green__futex_requeue(seq_word(c), seq, 1, green__mutex_word(m),
+                                   INT_MAX) < 0)
+        green__futex_wake(seq_word(c), INT_MAX, GREEN__FUTEX_ALL);
+    return 0;
+}
+
+int green__cond_destroy(pthread_cond_t *pc)
+{
+    struct cnd *c = C(pc);
+    if (!atomic_load(&c->waiters))
+        return 0;
+    if (green__futex_waiters(seq_word(c)) > 0)
+        return -EBUSY;
+    /* Threads woken (or requeued onto the mutex) that have not yet let go
+     * of c: hurry them out, then wait. Nudging the mutex's waiters is
+     * harmless: they recheck and park again. The bump and wake on seq
+     * also free a waiter caught between its unlock and its park, which a
+     * correct program cannot have. */
+    pthread_mutex_t *m = atomic_load_explicit(&c->mutex, memory_order_relaxed);
+    for (unsigned spins = 0; atomic_load(&c->waiters); spins++) {
+        atomic_fetch_add(&c->seq, 1);
+        green__futex_wake(seq_word(c), INT_MAX, GREEN__FUTEX_ALL);
+        if (m)
+            green__futex_wake(green__mutex_word(m), INT_MAX,
+                              GREEN__FUTEX_ALL);
+        if (green__hub_current())
+            green_yield();
+        if (spins > 100)
+            green__os_nap(20000);
+        else
+            green__cpu_relax();
+    }
+    return 0;
+}
+
+/* ---- Public face: green_cond_* -------------------------------------- */
+
+static pthread_cond_t *P(green_cond_t *c)
+{
+    return (pthread_cond_t *)(void *)c;
+}
+
+int green_cond_init(green_cond_t *c, int clock)
+{
+    return (int)green__set_errno(green__cond_init(P(c), clock));
+}
+
+int green_cond_wait(green_cond_t *c, green_mutex_t *m, int64_t deadline)
+{
+    return (int)green__set_errno(green__cond_wait(
+        P(c), (pthread_mutex_t *)(void *)m, deadline, 0));
+}
+
+int green_cond_signal(green_cond_t *c)
+{
+    return (int)green__set_errno(green__cond_signal(P(c)));
+}
+
+int green_cond_broadcast(green_cond_t *c)
+{
+    return (int)green__set_errno(green__cond_broadcast(P(c)));
+}
+
+int green_cond_destroy(green_cond_t *c)
+{
+    return (int)green__set_errno(green__cond_destroy(P(c)));
+}

@@ -5,6 +5,7 @@
 #include "hub.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "context.h"
 #include "log.h"
 #include "overflow.h"
+#include "wait.h"
 
 #define SCHED_STACK (128 * 1024)
 
@@ -29,13 +31,8 @@ struct green__hub_ev {
     struct green__wnode stub;
 };
 
-static __thread struct green__hub *tls_hub
+__thread struct green__hub *green__tls_hub
     __attribute__((tls_model("initial-exec")));
-
-struct green__hub *green__hub_current(void)
-{
-    return tls_hub;
-}
 
 static void wakeq_push(struct green__hub_ev *q, struct green__wnode *n)
 {
@@ -97,7 +94,7 @@ static struct green_thread *runq_pop(struct green__hub *h)
 void green__hub_wake(struct green_thread *t)
 {
     struct green__hub *h = t->hub;
-    if (h == tls_hub) {
+    if (h == green__tls_hub) {
         green__hub_ready(h, t);
         return;
     }
@@ -169,8 +166,45 @@ static void sched_main(void *arg)
     }
 }
 
+static pthread_key_t hub_key;  /* its destructor frees a hub at exit */
+
+/* Frees h when its OS thread exits, if nothing of it is left: no green
+ * thread but the adopted one, which is ending now. Otherwise (green
+ * threads would be stranded) the hub is kept, as a process keeps the
+ * threads main() left behind until it exits. */
+static void destroy(void *arg)
+{
+    struct green__hub *h = arg;
+    if (h->live > 1 || h->runq_head || h->current != &h->first) {
+        green__log(GREEN__LOG_DEBUG, "OS thread exits with %zu green threads "
+                   "left on its hub", h->live - 1);
+        return;
+    }
+    green__tls_hub = NULL;
+    for (int fd = 0; fd < h->nio; fd++)
+        green__io_close(h, fd);
+    free(h->io);
+    ev_async_stop(h->loop, &h->ev->async);
+    ev_loop_destroy(h->loop);
+    green__stack_cache_drain(&h->stacks);
+    green__stack_unmap(&h->sched_stack);
+    green__overflow_fini_thread(&h->altstack);
+    green__key_run_destructors(&h->first);
+    free(h->ev);
+    free(h);
+}
+
+static void make_key(void)
+{
+    /* The real pthread_key_create: the pthread layer must not route it. */
+    if (pthread_key_create(&hub_key, destroy) != 0)
+        green__panic(__FILE__, __LINE__, "no pthread key for hubs");
+}
+
 static struct green__hub *create(void)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_key);
     green__config_load();
     struct green__hub *h = calloc(1, sizeof *h);
     struct green__hub_ev *ev = calloc(1, sizeof *ev);
@@ -194,7 +228,9 @@ static struct green__hub *create(void)
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
     h->live = 1;
-    green__overflow_init_thread();
+    green__overflow_init_thread(&h->altstack);
+    if (!h->is_main)  /* the main thread's hub lives until exit */
+        pthread_setspecific(hub_key, h);
     return h;
 err_loop:
     ev_loop_destroy(h->loop);
@@ -206,8 +242,8 @@ err:
 
 struct green__hub *green__hub_get(void)
 {
-    if (likely(tls_hub))
-        return tls_hub;
-    tls_hub = create();
-    return tls_hub;
+    if (likely(green__tls_hub))
+        return green__tls_hub;
+    green__tls_hub = create();
+    return green__tls_hub;
 }

@@ -36,11 +36,18 @@ struct green__hub {
     int nio;                        /* entries in io */
     struct green__stack_cache stacks;
     struct green__stack sched_stack;
+    struct green__stack altstack;   /* overflow.c's, if it made one */
     struct green_thread first;      /* the adopted OS thread context */
 };
 
+extern __thread struct green__hub *green__tls_hub
+    __attribute__((tls_model("initial-exec")));
+
 /* The calling OS thread's hub, or NULL if it has none yet. */
-struct green__hub *green__hub_current(void);
+static inline struct green__hub *green__hub_current(void)
+{
+    return green__tls_hub;
+}
 
 /* The calling OS thread's hub, created on first use. NULL on ENOMEM. */
 struct green__hub *green__hub_get(void);

@@ -99,11 +99,3 @@ void green__panic(const char *file, int line, const char *what)
     green__log_backtrace(NULL, 0);
     abort();
 }
-
-long green__set_errno(long r)
-{
-    if (r >= 0)
-        return r;
-    errno = (int)-r;
-    return -1;
-}

@@ -1,2 +1,65 @@
-/* Placeholder while this file is written. */
+/* Run-once on a 4-byte flag: 0 not run, 1 running, 3 running and waited
+ * on, 2 done. The runner claims 0 -> 1 with a compare-and-swap; a caller
+ * that finds it running marks 3 and parks on the flag; the runner's final
+ * swap to 2 wakes everyone only if it took away a 3. Done is a single
+ * acquire load, so the fast path costs what glibc's does.
+ *
+ * If fn never returns (it ends its thread), the flag stays "running" and
+ * later callers wait for ever, where glibc's cancellation handler would
+ * reset it: green threads are not cancelled by unwinding. */
+#include "once.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+
 #include "common.h"
+#include "futex.h"
+#include "green.h"
+#include "oslock.h"
+#include "wait.h"
+
+#define RUNNING 1u
+#define DONE 2u
+#define WAITED 3u
+
+_Static_assert(sizeof(pthread_once_t) == sizeof(uint32_t), "a 4-byte flag");
+
+int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg)
+{
+    _Atomic uint32_t *f = (_Atomic uint32_t *)flag;
+    uint32_t s = atomic_load_explicit(f, memory_order_acquire);
+    if (likely(s == DONE))
+        return 0;
+    for (;;) {
+        if (s == DONE)
+            return 0;
+        if (s == 0) {
+            if (!atomic_compare_exchange_weak(f, &s, RUNNING))
+                continue;
+            fn(arg);
+            if (atomic_exchange(f, DONE) == WAITED)
+                green__futex_wake(flag, INT_MAX, GREEN__FUTEX_ALL);
+            return 0;
+        }
+        if (s == RUNNING && !atomic_compare_exchange_weak(f, &s, WAITED))
+            continue;
+        if (green__futex_wait(flag, WAITED, GREEN_NEVER, GREEN__FUTEX_ALL,
+                              GREEN__NOCANCEL) == -ENOMEM)
+            green__os_nap(50000);  /* no hub to park in: poll */
+        s = atomic_load_explicit(f, memory_order_acquire);
+    }
+}
+
+struct call { void (*fn)(void); };
+
+static void call(void *arg)
+{
+    ((struct call *)arg)->fn();
+}
+
+int green__once(pthread_once_t *o, void (*fn)(void))
+{
+    struct call c = {fn};
+    return green__once_arg((uint32_t *)(void *)o, call, &c);
+}

@@ -41,7 +41,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     }
 }
 
-void green__overflow_init_thread(void)
+void green__overflow_init_thread(struct green__stack *alt)
 {
     static atomic_flag installed;
     if (!atomic_flag_test_and_set(&installed)) {
@@ -53,9 +53,21 @@ void green__overflow_init_thread(void)
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
         return;  /* the program has its own */
-    struct green__stack s;
-    if (green__stack_map(ALTSTACK_SIZE, &s) < 0)
+    if (green__stack_map(ALTSTACK_SIZE, alt) < 0)
         return;  /* overflows then die without the message */
-    stack_t ss = {.ss_sp = s.lo, .ss_size = (size_t)(s.hi - s.lo)};
+    stack_t ss = {.ss_sp = alt->lo, .ss_size = (size_t)(alt->hi - alt->lo)};
+    if (sigaltstack(&ss, NULL) < 0) {
+        green__stack_unmap(alt);
+        alt->lo = NULL;
+    }
+}
+
+void green__overflow_fini_thread(struct green__stack *alt)
+{
+    if (!alt->lo)
+        return;
+    stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
+    green__stack_unmap(alt);
+    alt->lo = NULL;
 }

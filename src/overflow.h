@@ -8,9 +8,15 @@
 
 struct green_thread;
 
+#include "stack.h"
+
 /* Installs the SIGSEGV handler once per process and, unless the OS thread
- * has one already, an alternate signal stack for the calling OS thread. */
-void green__overflow_init_thread(void);
+ * has one already, an alternate signal stack for the calling OS thread,
+ * stored in *alt (alt->lo stays NULL if none was made). */
+void green__overflow_init_thread(struct green__stack *alt);
+
+/* Takes down and frees an alternate signal stack made above. */
+void green__overflow_fini_thread(struct green__stack *alt);
 
 /* Reports t's overflow and aborts. uc: the faulting signal context, or
  * NULL to show the caller's own backtrace. */

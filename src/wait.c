@@ -3,8 +3,8 @@
  * The park token is one atomic word: IDLE, PARKED, or NOTIFIED with the
  * wake's errno in the upper bits, so the result travels with the wake in
  * a single compare-and-swap. Deadlines use an ev_timer embedded in the
- * thread; libev's cached loop time may lag, so a timer that fires early is
- * re-armed rather than trusted.
+ * thread, armed against a freshly updated loop time; a timer that still
+ * fires early (libev rounds) is re-armed rather than trusted.
  *
  * Each fd a hub has waited on keeps one ev_io watcher, left started after
  * its waiters leave: the next wait on the same fd then costs no epoll_ctl.
@@ -69,10 +69,14 @@ void green__unpark(struct green_thread *t, int result)
         green__hub_wake(t);
 }
 
-static void arm(struct green__hub *h, struct green_thread *t, int64_t now)
+/* libev counts a timer's delay from its cached loop time, so refresh that
+ * first: then timers expire in deadline order, as sleepers expect, rather
+ * than in an order skewed by how stale the cache was for each. */
+static void arm(struct green__hub *h, struct green_thread *t)
 {
     ev_timer *w = (ev_timer *)t->timer;
-    ev_timer_set(w, (double)(t->deadline - now) * 1e-9, 0.);
+    ev_now_update(h->loop);
+    ev_timer_set(w, (double)(t->deadline - green_now()) * 1e-9, 0.);
     ev_timer_start(h->loop, w);
 }
 
@@ -82,7 +86,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct green_thread *t = w->data;
     int64_t now = green_now();
     if (now < t->deadline) {
-        arm(t->hub, t, now);
+        arm(t->hub, t);
         return;
     }
     unsigned s = PARKED;
@@ -124,7 +128,7 @@ int green__park_flags(int64_t deadline, int flags)
     if (deadline >= 0) {
         ev_init(w, timer_cb);
         w->data = t;
-        arm(h, t, now);
+        arm(h, t);
     }
     t->state = GREEN__PARKED;
     green__hub_switch(h);

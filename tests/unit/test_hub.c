@@ -1,5 +1,6 @@
 /* The hub: a green thread that only yields cannot starve timers or fd
  * readiness; one hub per OS thread; the run queue is FIFO. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include "green.h"
 #include "harness.h"
 #include "hub.h"
+#include "stack.h"
 
 static atomic_int stop;
 
@@ -109,6 +111,40 @@ START_TEST(hub_one_per_os_thread)
 }
 END_TEST
 
+static int count_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void *short_lived(void *arg)
+{
+    (void)arg;
+    green_sleep(MS(1));  /* makes a hub: loop, eventfd, stacks */
+    return NULL;
+}
+
+/* An OS thread's hub goes with it (regression: each leaked an epoll fd
+ * and an eventfd, and a program with many short threads hit EMFILE). */
+START_TEST(hub_freed_with_its_os_thread)
+{
+    int fds = count_dir("/proc/self/fd");
+    size_t maps = green__stack_guarded_count();
+    for (int i = 0; i < 100; i++) {
+        pthread_t t;
+        pthread_create(&t, NULL, short_lived, NULL);
+        pthread_join(t, NULL);
+    }
+    ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
+    ck_assert_uint_eq(green__stack_guarded_count(), maps);
+}
+END_TEST
+
 static char trace[64];
 static int ntrace;
 
@@ -142,6 +178,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("threads");
     tcase_add_test(tc, hub_one_per_os_thread);
+    tcase_add_test(tc, hub_freed_with_its_os_thread);
     suite_add_tcase(s, tc);
     return harness_run(s);
 }

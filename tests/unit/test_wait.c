@@ -38,6 +38,30 @@ START_TEST(wait_sleep_not_early)
 }
 END_TEST
 
+static int woke[50], nwoke;
+
+static void *sleep_then_log(void *arg)
+{
+    green_sleep(MS(30));
+    woke[nwoke++] = (int)(intptr_t)arg;
+    return NULL;
+}
+
+/* Equal sleeps started one after another end in the same order. */
+START_TEST(wait_timers_fire_in_deadline_order)
+{
+    green_t t[50];
+    for (int i = 0; i < 50; i++) {
+        t[i] = green_spawn(sleep_then_log, (void *)(intptr_t)i, NULL);
+        green_yield();  /* it starts its sleep now */
+    }
+    for (int i = 0; i < 50; i++)
+        green_join(t[i], NULL, GREEN_NEVER);
+    for (int i = 0; i < 50; i++)
+        ck_assert_int_eq(woke[i], i);
+}
+END_TEST
+
 START_TEST(wait_unpark_before_park_kept)
 {
     struct green_thread *self = (struct green_thread *)green_self();
@@ -207,6 +231,7 @@ int main(void)
     tcase_add_test(tc, wait_park_deadline_not_early);
     tcase_add_test(tc, wait_sleep_not_early);
     tcase_add_test(tc, wait_unpark_before_park_kept);
+    tcase_add_test(tc, wait_timers_fire_in_deadline_order);
     tcase_add_test(tc, wait_cross_thread_unpark);
     suite_add_tcase(s, tc);
     tc = tcase_create("fd");

@@ -1,0 +1,18 @@
+/* Run-once: pthread_once and call_once in the bytes of their 4-byte flag. */
+#ifndef GREEN_SRC_ONCE_H
+#define GREEN_SRC_ONCE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* Runs fn(arg) if *flag says it never ran, exactly once however many
+ * threads (of any OS thread) call at once; the others wait, unkillable,
+ * until it has returned. *flag: 0 not run (as PTHREAD_ONCE_INIT and
+ * ONCE_FLAG_INIT), 1 running, 3 running with waiters, 2 done (glibc's
+ * "done" value too). Returns 0. */
+int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg);
+
+/* pthread_once: as green__once_arg. Returns 0. */
+int green__once(pthread_once_t *o, void (*fn)(void));
+
+#endif
