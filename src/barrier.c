@@ -94,13 +94,7 @@ int green__barrier_destroy(pthread_barrier_t *pb)
         return -EBUSY;
     /* Threads of the last round, woken, not yet returned: they only have
      * a few instructions left. */
-    for (unsigned spins = 0; atomic_load(&b->inside); spins++) {
-        if (green__hub_current())
-            green_yield();
-        if (spins > 100)
-            green__os_nap(20000);
-        else
-            green__cpu_relax();
-    }
+    for (unsigned spins = 0; atomic_load(&b->inside); spins++)
+        green__backoff(spins);
     return 0;
 }

@@ -141,12 +141,7 @@ int green__cond_destroy(pthread_cond_t *pc)
         if (m)
             green__futex_wake(green__mutex_word(m), INT_MAX,
                               GREEN__FUTEX_ALL);
-        if (green__hub_current())
-            green_yield();
-        if (spins > 100)
-            green__os_nap(20000);
-        else
-            green__cpu_relax();
+        green__backoff(spins);
     }
     return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "common.h"
 #include "hub.h"
+#include "oslock.h"
 #include "thread.h"
 
 #define IDLE 0u
@@ -142,6 +143,16 @@ int green__park_flags(int64_t deadline, int flags)
         atomic_store(&t->cancel, 0);  /* delivered */
     }
     return r;
+}
+
+void green__backoff(unsigned spins)
+{
+    if (green__hub_current())
+        green_yield();
+    if (spins > 100)
+        green__os_nap(20000);
+    else
+        green__cpu_relax();
 }
 
 void green__cancel_keep(void)

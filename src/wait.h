@@ -35,6 +35,12 @@ int green__park_flags(int64_t deadline, int flags);
  * fail the thread's next park instead. */
 void green__cancel_keep(void);
 
+/* One step of waiting for another thread to finish the few instructions
+ * it has left (say, a woken waiter leaving an object being destroyed):
+ * lets this OS thread's other green threads run, since that thread may be
+ * one of them, pauses the CPU, and naps the OS thread after a while. */
+void green__backoff(unsigned spins);
+
 /* The earlier of two deadlines (GREEN_NEVER, -1, is the latest). */
 static inline int64_t green__deadline_min(int64_t a, int64_t b)
 {

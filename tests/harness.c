@@ -1,9 +1,12 @@
 /* The test harness; see harness.h. */
 #include "harness.h"
 
+#include "green.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +75,30 @@ void harness_fork(void (*fn)(void *), void *arg, struct harness_child *c)
     c->out[no] = 0;
     c->err[ne] = 0;
     ck_assert_int_eq(waitpid(pid, &c->status, 0), pid);
+}
+
+void *harness_crew_main(void *crew)
+{
+    struct harness_crew *c = crew;
+    green_t g[32];
+    ck_assert_int_le(c->greens, 32);
+    for (int i = 0; i < c->greens; i++)
+        ck_assert_ptr_nonnull(g[i] = green_spawn(c->fn, c->arg, NULL));
+    for (int i = 0; i < c->greens; i++)
+        ck_assert_int_eq(green_join(g[i], NULL, GREEN_NEVER), 0);
+    return NULL;
+}
+
+void harness_crews(int os, int greens, void *(*fn)(void *), void *arg)
+{
+    pthread_t t[16];
+    struct harness_crew c = {fn, arg, greens};
+    ck_assert_int_le(os, 16);
+    for (int i = 0; i < os; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, harness_crew_main, &c),
+                         0);
+    for (int i = 0; i < os; i++)
+        pthread_join(t[i], NULL);
 }
 
 int harness_os_threads(void)

@@ -36,6 +36,18 @@ struct harness_child {
  * collects its status and output. */
 void harness_fork(void (*fn)(void *), void *arg, struct harness_child *c);
 
+/* A crew: `greens` green threads running fn(arg), spawned and joined by
+ * one OS thread. harness_crew_main(crew) is a pthread start routine;
+ * harness_crews() runs `os` such OS threads (at most 16) and joins them. */
+struct harness_crew {
+    void *(*fn)(void *);
+    void *arg;
+    int greens;  /* at most 32 */
+};
+
+void *harness_crew_main(void *crew);
+void harness_crews(int os, int greens, void *(*fn)(void *), void *arg);
+
 /* OS threads of this process, from /proc/self/task. */
 int harness_os_threads(void);
 

@@ -21,19 +21,6 @@ static uint32_t word_at(const void *p, int i)
     return atomic_load((_Atomic uint32_t *)(void *)((char *)p + 4 * i));
 }
 
-struct crew { void *(*fn)(void *); void *arg; int greens; };
-
-static void *crew_main(void *p)
-{
-    struct crew *c = p;
-    green_t g[32];
-    for (int i = 0; i < c->greens; i++)
-        ck_assert_ptr_nonnull(g[i] = green_spawn(c->fn, c->arg, NULL));
-    for (int i = 0; i < c->greens; i++)
-        ck_assert_int_eq(green_join(g[i], NULL, GREEN_NEVER), 0);
-    return NULL;
-}
-
 /* Shared state of the simpler tests. */
 static pthread_mutex_t m = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
@@ -283,11 +270,11 @@ static void *consumer(void *arg)
 
 START_TEST(cond_producer_consumer_across_os_threads)
 {
-    struct crew p = {producer, NULL, GREENS}, q = {consumer, NULL, GREENS};
+    struct harness_crew p = {producer, NULL, GREENS}, q = {consumer, NULL, GREENS};
     pthread_t t[2 * OS + 2];
     for (int i = 0; i < OS; i++) {
-        pthread_create(&t[2 * i], NULL, crew_main, &p);
-        pthread_create(&t[2 * i + 1], NULL, crew_main, &q);
+        pthread_create(&t[2 * i], NULL, harness_crew_main, &p);
+        pthread_create(&t[2 * i + 1], NULL, harness_crew_main, &q);
     }
     pthread_create(&t[2 * OS], NULL, producer, NULL);  /* plain OS threads */
     pthread_create(&t[2 * OS + 1], NULL, consumer, NULL);
@@ -322,10 +309,10 @@ static void *round_waiter(void *arg)
 
 START_TEST(cond_broadcast_rounds_across_os_threads)
 {
-    struct crew w = {round_waiter, NULL, BWAITERS / 4};
+    struct harness_crew w = {round_waiter, NULL, BWAITERS / 4};
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, crew_main, &w);
+        pthread_create(&t[i], NULL, harness_crew_main, &w);
     green__mutex_lock(&bm, GREEN_NEVER, 0);
     for (int r = 1; r <= ROUNDS; r++) {
         while (arrived < BWAITERS * r)

@@ -20,31 +20,6 @@ static uint32_t lock_word(pthread_mutex_t *m)
     return atomic_load((_Atomic uint32_t *)(void *)m);
 }
 
-/* Runs fn(arg) in `greens` green threads on each of `os` new OS threads,
- * and joins them all. */
-struct crew { void *(*fn)(void *); void *arg; int greens; };
-
-static void *crew_main(void *p)
-{
-    struct crew *c = p;
-    green_t g[32];
-    for (int i = 0; i < c->greens; i++)
-        ck_assert_ptr_nonnull(g[i] = green_spawn(c->fn, c->arg, NULL));
-    for (int i = 0; i < c->greens; i++)
-        ck_assert_int_eq(green_join(g[i], NULL, GREEN_NEVER), 0);
-    return NULL;
-}
-
-static void crews(int os, int greens, void *(*fn)(void *), void *arg)
-{
-    pthread_t t[8];
-    struct crew c = {fn, arg, greens};
-    for (int i = 0; i < os; i++)
-        ck_assert_int_eq(pthread_create(&t[i], NULL, crew_main, &c), 0);
-    for (int i = 0; i < os; i++)
-        pthread_join(t[i], NULL);
-}
-
 START_TEST(mutex_basic_and_lock_word)
 {
     green_mutex_t gm = GREEN_MUTEX_INIT;
@@ -258,7 +233,7 @@ START_TEST(mutex_contention_across_os_threads)
     pthread_t plain[2];
     for (int i = 0; i < 2; i++)
         pthread_create(&plain[i], NULL, plain_hammer, NULL);
-    crews(OS, GREENS, hammer, NULL);
+    harness_crews(OS, GREENS, hammer, NULL);
     for (int i = 0; i < 2; i++)
         pthread_join(plain[i], NULL);
     ck_assert_int_eq(counter, (long)(OS * GREENS + 2) * ITERS);

@@ -13,19 +13,6 @@
 #include "rwlock.h"
 #include "wait.h"
 
-struct crew { void *(*fn)(void *); void *arg; int greens; };
-
-static void *crew_main(void *p)
-{
-    struct crew *c = p;
-    green_t g[32];
-    for (int i = 0; i < c->greens; i++)
-        ck_assert_ptr_nonnull(g[i] = green_spawn(c->fn, c->arg, NULL));
-    for (int i = 0; i < c->greens; i++)
-        ck_assert_int_eq(green_join(g[i], NULL, GREEN_NEVER), 0);
-    return NULL;
-}
-
 static void *wrlock_report(void *arg)
 {
     return (void *)(intptr_t)green__rwlock_wrlock(arg, GREEN_NEVER, 0);
@@ -238,11 +225,11 @@ static void *reader_sleeps(void *arg)
 
 START_TEST(rwlock_readers_overlap)
 {
-    struct crew c = {reader_sleeps, NULL, 4};
+    struct harness_crew c = {reader_sleeps, NULL, 4};
     pthread_t t[4];
     int64_t t0 = green_now();
     for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, crew_main, &c);
+        pthread_create(&t[i], NULL, harness_crew_main, &c);
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     /* 16 readers of 30 ms each: serial would take 480 ms. */
@@ -283,10 +270,10 @@ static void *mixed(void *arg)
 START_TEST(rwlock_writers_exclude_across_os_threads)
 {
     ck_assert_int_eq(green__rwlock_init(&rl, _i ? 2 : 0), 0);
-    struct crew c = {mixed, NULL, 4};
+    struct harness_crew c = {mixed, NULL, 4};
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, crew_main, &c);
+        pthread_create(&t[i], NULL, harness_crew_main, &c);
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     ck_assert_int_eq(a, 16 * ITERS / 4);
