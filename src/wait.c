@@ -8,6 +8,8 @@
  *
  * Each fd a hub has waited on keeps one ev_io watcher, left started after
  * its waiters leave: the next wait on the same fd then costs no epoll_ctl.
+ * The fd table's generation tells when the number now names another file
+ * (closed and reused, perhaps by another hub), and the watcher is reset.
  * A watcher that fires with nobody waiting for an event drops that event.
  * Readiness wakes one waiter per event, oldest first; level-triggered
  * epoll wakes the next one if the first leaves data unread. */
@@ -22,6 +24,7 @@
 #include <ev.h>
 
 #include "common.h"
+#include "fdtab.h"
 #include "hub.h"
 #include "oslock.h"
 #include "thread.h"
@@ -40,6 +43,7 @@ struct green__io {
     ev_io w;
     struct waiter *head, *tail;
     unsigned nin, nout;  /* waiters wanting EV_READ, EV_WRITE */
+    unsigned gen;        /* fdtab generation the watcher was set for */
 };
 
 struct waiter {
@@ -308,6 +312,15 @@ int green__wait_fd(int fd, int events, int64_t deadline)
     struct green__io *io = h ? io_get(h, fd) : NULL;
     if (!io)
         return -ENOMEM;
+    unsigned gen = green__fd_gen(fd);
+    if (unlikely(io->gen != gen)) {
+        /* The number was closed and reused since the watcher was set:
+         * epoll forgot the old file, so register afresh. Waiters of the
+         * old file were woken at its close. */
+        ev_io_stop(h->loop, &io->w);
+        ev_io_set(&io->w, fd, 0);
+        io->gen = gen;
+    }
     struct waiter w = {.prev = io->tail, .t = h->current, .events = events};
     *(io->tail ? &io->tail->next : &io->head) = &w;
     io->tail = &w;
@@ -353,5 +366,6 @@ int green_close(int fd)
     struct green__hub *h = green__hub_current();
     if (h)
         green__io_close(h, fd);
+    green__fd_closed(fd);
     return close(fd);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "fdtab.h"
 #include "green.h"
 #include "harness.h"
 #include "hub.h"
@@ -189,6 +190,27 @@ START_TEST(wait_fd_close_wakes_ebadf)
 }
 END_TEST
 
+/* A number closed behind the hub's back (plain close, as libc's fclose
+ * does) and reused: the fd table's new generation makes the hub register
+ * the new file instead of trusting its persistent watcher. */
+START_TEST(wait_fd_reused_number_rewatched)
+{
+    int p[2], q[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], "a", 1), 1);
+    ck_assert_int_eq(green_wait_fd(p[0], GREEN_IN, GREEN_NEVER), GREEN_IN);
+    close(p[0]);  /* the watcher stays started: the hub is not told */
+    close(p[1]);
+    green__fd_closed(p[0]);  /* what the close wrapper will record */
+    ck_assert_int_eq(pipe(q), 0);
+    ck_assert_int_eq(q[0], p[0]);
+    green_t w = green_spawn(delayed_write, &q[1], NULL);
+    ck_assert_int_eq(green_wait_fd(q[0], GREEN_IN, green_now() + MS(1000)),
+                     GREEN_IN);
+    green_join(w, NULL, GREEN_NEVER);
+}
+END_TEST
+
 static atomic_int got;
 
 static void *read_one(void *arg)
@@ -238,6 +260,7 @@ int main(void)
     tcase_add_test(tc, wait_fd_readable);
     tcase_add_test(tc, wait_fd_deadline_and_errors);
     tcase_add_test(tc, wait_fd_close_wakes_ebadf);
+    tcase_add_test(tc, wait_fd_reused_number_rewatched);
     tcase_add_test(tc, wait_fd_many_waiters_each_served);
     suite_add_tcase(s, tc);
     return harness_run(s);
