@@ -111,7 +111,8 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
         green__hub_ready(h, container_of(n, struct green_thread, wnode));
 }
 
-void green__hub_poll(struct green__hub *h)
+/* Runs the loop once without waiting (callbacks only make threads ready). */
+static void poll_nowait(struct green__hub *h)
 {
     h->since_poll = 0;
     ev_run(h->loop, EVRUN_NOWAIT);
@@ -121,7 +122,7 @@ void green__hub_switch(struct green__hub *h)
 {
     struct green_thread *self = h->current;
     if (unlikely(++h->since_poll >= green__config.poll_every))
-        green__hub_poll(h);
+        poll_nowait(h);
     struct green_thread *next = runq_pop(h);
     if (next == self) {  /* it was woken while polling */
         self->state = GREEN__RUNNING;

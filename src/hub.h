@@ -65,7 +65,4 @@ void green__hub_wake(struct green_thread *t);
  * checks the outgoing stack's canary and polls I/O now and then. */
 void green__hub_switch(struct green__hub *h);
 
-/* Runs the loop once without waiting (callbacks only make threads ready). */
-void green__hub_poll(struct green__hub *h);
-
 #endif

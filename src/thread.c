@@ -67,7 +67,8 @@ static void entry(void *arg)
     end(t, t->fn(t->arg));
 }
 
-void green__thread_free(struct green_thread *t)
+/* Frees an ended thread's stack (nothing for an adopted thread). */
+static void thread_free(struct green_thread *t)
 {
     if (!t->stack.hi || t == &t->hub->first)
         return;
@@ -80,7 +81,7 @@ void green__thread_reap(struct green_thread *t)
 {
     uintptr_t j = atomic_exchange(&t->join, GREEN__JOIN_ENDED);
     if (j == GREEN__JOIN_DETACHED)
-        green__thread_free(t);
+        thread_free(t);
     else if (j != GREEN__JOIN_NONE)
         green__unpark((struct green_thread *)j, 0);
 }
@@ -175,7 +176,7 @@ int green_join(green_t t, void **result, int64_t deadline)
     }
     if (result)
         *result = t->result;
-    green__thread_free(t);
+    thread_free(t);
     return 0;
 }
 
@@ -187,7 +188,7 @@ int green_detach(green_t t)
     if (j != GREEN__JOIN_ENDED)
         return errno = EINVAL, -1;
     /* Ended but never joined: detaching takes over freeing it. */
-    green__thread_free(t);
+    thread_free(t);
     return 0;
 }
 

@@ -65,9 +65,6 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
  * the last time: publishes the end to a joiner, or frees a detached t. */
 void green__thread_reap(struct green_thread *t);
 
-/* Frees an ended thread's stack (nothing for an adopted thread). */
-void green__thread_free(struct green_thread *t);
-
 /* Runs key destructors; defined in key.c, called as a thread ends. */
 void green__key_run_destructors(struct green_thread *t);
 

@@ -101,13 +101,18 @@ void harness_crews(int os, int greens, void *(*fn)(void *), void *arg)
         pthread_join(t[i], NULL);
 }
 
-int harness_os_threads(void)
+int harness_count_entries(const char *dir)
 {
-    DIR *d = opendir("/proc/self/task");
+    DIR *d = opendir(dir);
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
         n += e->d_name[0] != '.';
     if (d)
         closedir(d);
     return n;
+}
+
+int harness_os_threads(void)
+{
+    return harness_count_entries("/proc/self/task");
 }

@@ -48,6 +48,9 @@ struct harness_crew {
 void *harness_crew_main(void *crew);
 void harness_crews(int os, int greens, void *(*fn)(void *), void *arg);
 
+/* Entries of a directory, "." and ".." aside (e.g. /proc/self/fd). */
+int harness_count_entries(const char *dir);
+
 /* OS threads of this process, from /proc/self/task. */
 int harness_os_threads(void);
 

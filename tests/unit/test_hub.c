@@ -1,6 +1,5 @@
 /* The hub: a green thread that only yields cannot starve timers or fd
  * readiness; one hub per OS thread; the run queue is FIFO. */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -111,17 +110,6 @@ START_TEST(hub_one_per_os_thread)
 }
 END_TEST
 
-static int count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static void *short_lived(void *arg)
 {
     (void)arg;
@@ -133,14 +121,14 @@ static void *short_lived(void *arg)
  * and an eventfd, and a program with many short threads hit EMFILE). */
 START_TEST(hub_freed_with_its_os_thread)
 {
-    int fds = count_dir("/proc/self/fd");
+    int fds = harness_count_entries("/proc/self/fd");
     size_t maps = green__stack_guarded_count();
     for (int i = 0; i < 100; i++) {
         pthread_t t;
         pthread_create(&t, NULL, short_lived, NULL);
         pthread_join(t, NULL);
     }
-    ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
+    ck_assert_int_eq(harness_count_entries("/proc/self/fd"), fds);
     ck_assert_uint_eq(green__stack_guarded_count(), maps);
 }
 END_TEST
