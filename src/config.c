@@ -8,7 +8,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
+#include <sys/auxv.h>
 
 #include "common.h"
 #include "log.h"
@@ -21,6 +23,14 @@ struct green__config green__config = {
     .poll_every = 128,
     .stack_cache = 64,
     .guarded_stacks = -1,
+    .inherit = 1,
+};
+
+/* Every variable libgreen reads; any other GREEN_* gets a warning. */
+static const char *const known[] = {
+    "GREEN_LOG_LEVEL", "GREEN_STACK_SIZE", "GREEN_POLL_EVERY",
+    "GREEN_STACK_CACHE", "GREEN_GUARDED_STACKS", "GREEN_DISABLE",
+    "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -90,6 +100,33 @@ static int load_uint(const char *var, unsigned long lo, unsigned long hi,
     return 1;
 }
 
+static void load_bool(const char *var, int *out)
+{
+    const char *s = secure_getenv(var);
+    if (s && green__parse_bool(s, out) < 0)
+        bad(var, s, "1/0, yes/no, on/off or true/false");
+}
+
+static void warn_unknown(void)
+{
+    extern char **environ;
+    if (getauxval(AT_SECURE))
+        return;  /* secure_getenv reads nothing: neither do we */
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (strncmp(*e, "GREEN_", 6) != 0)
+            continue;
+        size_t i = 0;
+        while (i < sizeof known / sizeof known[0] &&
+               !(strlen(known[i]) == len && !strncmp(known[i], *e, len)))
+            i++;
+        if (i == sizeof known / sizeof known[0])
+            green__log(GREEN__LOG_WARN, "ignoring unknown variable %.*s",
+                       (int)len, *e);
+    }
+}
+
 void green__config_load(void)
 {
     static atomic_int state;  /* 0 unread, 1 reading, 2 done */
@@ -116,5 +153,14 @@ void green__config_load(void)
     unsigned guarded;
     if (load_uint("GREEN_GUARDED_STACKS", 0, 1u << 30, &guarded))
         green__config.guarded_stacks = guarded;
+    load_bool("GREEN_DISABLE", &green__config.disable);
+    load_bool("GREEN_INHERIT", &green__config.inherit);
+    load_bool("GREEN_CHECK", &green__config.check);
+    s = secure_getenv("GREEN_THREADS");
+    if (s && strcmp(s, "green") && strcmp(s, "native"))
+        bad("GREEN_THREADS", s, "green or native");
+    else if (s)
+        green__config.threads_native = !strcmp(s, "native");
+    warn_unknown();
     atomic_store_explicit(&state, 2, memory_order_release);
 }

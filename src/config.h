@@ -13,6 +13,10 @@ struct green__config {
     unsigned stack_cache;   /* GREEN_STACK_CACHE: free stacks kept per hub */
     long guarded_stacks;    /* GREEN_GUARDED_STACKS: stacks with a guard
                                page; -1 (default): vm.max_map_count / 4 */
+    int disable;            /* GREEN_DISABLE: every wrapper passes through */
+    int inherit;            /* GREEN_INHERIT: children keep the preload */
+    int check;              /* GREEN_CHECK: list the wrappers at start */
+    int threads_native;     /* GREEN_THREADS=native (default green) */
 };
 
 extern struct green__config green__config;

@@ -5,56 +5,49 @@
 #include "fdtab.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "oslock.h"
+#include "real.h"
 
-#define CHUNK 1024  /* entries per chunk, a power of two */
-
-struct top {
-    size_t n;                        /* chunk slots */
-    struct green__fd *_Atomic c[];   /* chunks, NULL until needed */
-};
-
-static struct top *_Atomic table;
+struct green__fdtop *_Atomic green__fdtab;
+atomic_bool green__fdtab_live;
+static atomic_uint epoch;  /* see fdtab.h: bumped by shared changes */
 static struct green__oslock lock;
 
-struct green__fd *green__fd_peek(int fd)
+static void *zalloc(size_t size)
 {
-    if (fd < 0)
-        return NULL;
-    struct top *t = atomic_load_explicit(&table, memory_order_acquire);
-    size_t i = (size_t)fd / CHUNK;
-    if (!t || i >= t->n)
-        return NULL;
-    struct green__fd *c = atomic_load_explicit(&t->c[i], memory_order_acquire);
-    return c ? &c[fd % CHUNK] : NULL;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 /* Makes the top array reach chunk i and chunk i exist. Under lock. */
 static struct green__fd *grow(size_t i)
 {
-    struct top *t = atomic_load(&table);
+    struct green__fdtop *t = atomic_load(&green__fdtab);
     if (!t || i >= t->n) {
         size_t n = t ? t->n : 4;
         while (n <= i)
             n *= 2;
-        struct top *bigger = calloc(1, sizeof *bigger + n * sizeof bigger->c[0]);
+        struct green__fdtop *bigger =
+            zalloc(sizeof *bigger + n * sizeof bigger->c[0]);
         if (!bigger)
             return NULL;
         bigger->n = n;
         for (size_t k = 0; t && k < t->n; k++)
             atomic_store(&bigger->c[k], atomic_load(&t->c[k]));
-        atomic_store_explicit(&table, bigger, memory_order_release);
-        t = bigger;  /* the old array stays allocated for readers */
+        atomic_store_explicit(&green__fdtab, bigger, memory_order_release);
+        t = bigger;  /* the old array stays mapped for readers */
     }
     struct green__fd *c = atomic_load(&t->c[i]);
     if (!c) {
-        c = calloc(CHUNK, sizeof *c);
+        c = zalloc(GREEN__FD_CHUNK * sizeof *c);
         if (c)
             atomic_store_explicit(&t->c[i], c, memory_order_release);
     }
@@ -67,22 +60,97 @@ struct green__fd *green__fd_entry(int fd)
     if (likely(e) || fd < 0)
         return e;
     green__oslock_lock(&lock);
-    struct green__fd *c = grow((size_t)fd / CHUNK);
+    struct green__fd *c = grow((size_t)fd / GREEN__FD_CHUNK);
     green__oslock_unlock(&lock);
-    return c ? &c[fd % CHUNK] : NULL;
+    return c ? &c[fd % GREEN__FD_CHUNK] : NULL;
 }
 
-int green__fd_opened(int fd, enum green__fd_kind kind, int nonblock)
+/* Publishes info for e's current generation and epoch. */
+static void fill(struct green__fd *e, unsigned gen, unsigned ep, unsigned info,
+                 int64_t rcvtimeo, int64_t sndtimeo)
+{
+    atomic_store(&e->info_gen, gen - 1);  /* invalid while being written */
+    atomic_store(&e->info, info | GREEN__FD_KNOWN);
+    atomic_store(&e->rcvtimeo, rcvtimeo);
+    atomic_store(&e->sndtimeo, sndtimeo);
+    atomic_store(&e->info_epoch, ep);
+    atomic_store_explicit(&e->info_gen, gen, memory_order_release);
+}
+
+static bool valid(struct green__fd *e)
+{
+    return atomic_load_explicit(&e->info_gen, memory_order_acquire) ==
+               atomic_load_explicit(&e->gen, memory_order_relaxed) &&
+           atomic_load_explicit(&e->info_epoch, memory_order_relaxed) ==
+               atomic_load_explicit(&epoch, memory_order_relaxed) &&
+           (atomic_load_explicit(&e->info, memory_order_relaxed) &
+            GREEN__FD_KNOWN);
+}
+
+static int64_t timeo(int fd, int opt)
+{
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
+        return 0;
+    return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+/* Asks the kernel. The description may be anyone's: count it shared. */
+static int probe(int fd, struct green__fd *e)
+{
+    unsigned gen = atomic_load(&e->gen), ep = atomic_load(&epoch);
+    int kind = green__fd_probe(fd);
+    if (kind < 0)
+        return kind;
+    int saved = errno;
+    unsigned info = (unsigned)kind | GREEN__FD_SHARED;
+    green__real_ensure();
+    int64_t rcv = 0, snd = 0;
+    int fl = green__real.fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK))
+        info |= GREEN__FD_NONBLOCK;
+    if (kind == GREEN__FD_PIPE)
+        info |= GREEN__FD_STREAM;
+    if (kind == GREEN__FD_SOCKET) {
+        int type = 0;
+        socklen_t len = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+            type == SOCK_STREAM)
+            info |= GREEN__FD_STREAM;
+        rcv = timeo(fd, SO_RCVTIMEO);
+        snd = timeo(fd, SO_SNDTIMEO);
+    }
+    errno = saved;
+    fill(e, gen, ep, info, rcv, snd);
+    return 0;
+}
+
+int green__fd_info(int fd, struct green__fdinfo *out)
 {
     struct green__fd *e = green__fd_entry(fd);
     if (!e)
-        return -ENOMEM;
-    atomic_store(&e->kind, (unsigned char)kind);
-    atomic_store(&e->nonblock, (unsigned char)!!nonblock);
-    atomic_store(&e->rcvtimeo, 0);
-    atomic_store(&e->sndtimeo, 0);
-    atomic_fetch_add(&e->gen, 1);
+        return fd < 0 ? -EBADF : -ENOMEM;
+    if (unlikely(!valid(e))) {
+        int r = probe(fd, e);
+        if (r < 0)
+            return r;
+    }
+    out->info = atomic_load_explicit(&e->info, memory_order_relaxed);
+    out->rcvtimeo = atomic_load_explicit(&e->rcvtimeo, memory_order_relaxed);
+    out->sndtimeo = atomic_load_explicit(&e->sndtimeo, memory_order_relaxed);
     return 0;
+}
+
+void green__fd_made(int fd, unsigned info, bool internal)
+{
+    struct green__fd *e = green__fd_entry(fd);
+    if (!e)
+        return;
+    atomic_store(&e->internal, internal);
+    unsigned gen = atomic_fetch_add(&e->gen, 1) + 1;
+    if (info)
+        fill(e, gen, atomic_load(&epoch), info, 0, 0);
 }
 
 void green__fd_closed(int fd)
@@ -92,11 +160,61 @@ void green__fd_closed(int fd)
     struct green__fd *e = green__fd_entry(fd);
     if (!e)
         return;
-    atomic_store(&e->kind, GREEN__FD_UNKNOWN);
-    atomic_store(&e->nonblock, 0);
-    atomic_store(&e->rcvtimeo, 0);
-    atomic_store(&e->sndtimeo, 0);
+    atomic_store(&e->internal, false);
     atomic_fetch_add(&e->gen, 1);
+}
+
+void green__fd_dup(int oldfd, int newfd)
+{
+    struct green__fd *o = green__fd_entry(oldfd);
+    struct green__fd *e = green__fd_entry(newfd);
+    if (!o || !e)
+        return;
+    unsigned gen = atomic_fetch_add(&e->gen, 1) + 1;
+    atomic_store(&e->internal, false);
+    if (!valid(o))
+        return;
+    atomic_fetch_or(&o->info, GREEN__FD_SHARED);
+    fill(e, gen, atomic_load(&o->info_epoch),
+         atomic_load(&o->info) | GREEN__FD_SHARED, atomic_load(&o->rcvtimeo),
+         atomic_load(&o->sndtimeo));
+}
+
+/* After a change made through fd to its description: other fds that may
+ * share it must be probed again. */
+static void changed(struct green__fd *e)
+{
+    if (!valid(e) || (atomic_load(&e->info) & GREEN__FD_SHARED))
+        atomic_fetch_add(&epoch, 1);
+}
+
+void green__fd_set_nonblock(int fd, bool on)
+{
+    struct green__fd *e = green__fd_peek(fd);
+    if (!e || !valid(e)) {
+        atomic_fetch_add(&epoch, 1);
+        return;
+    }
+    if (on)
+        atomic_fetch_or(&e->info, GREEN__FD_NONBLOCK);
+    else
+        atomic_fetch_and(&e->info, ~GREEN__FD_NONBLOCK);
+    changed(e);
+    if (atomic_load(&e->info) & GREEN__FD_SHARED)  /* keep our own valid */
+        atomic_store(&e->info_epoch, atomic_load(&epoch));
+}
+
+void green__fd_set_timeo(int fd, int which, int64_t ns)
+{
+    struct green__fd *e = green__fd_peek(fd);
+    if (!e || !valid(e)) {
+        atomic_fetch_add(&epoch, 1);
+        return;
+    }
+    atomic_store(which == SO_RCVTIMEO ? &e->rcvtimeo : &e->sndtimeo, ns);
+    changed(e);
+    if (atomic_load(&e->info) & GREEN__FD_SHARED)
+        atomic_store(&e->info_epoch, atomic_load(&epoch));
 }
 
 unsigned green__fd_gen(int fd)
@@ -108,8 +226,12 @@ unsigned green__fd_gen(int fd)
 int green__fd_probe(int fd)
 {
     struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
+    int saved = errno, r;
+    if (fstat(fd, &st) < 0) {
+        r = -errno;
+        errno = saved;
+        return r;
+    }
     switch (st.st_mode & S_IFMT) {
     case S_IFSOCK:
         return GREEN__FD_SOCKET;
@@ -119,12 +241,10 @@ int green__fd_probe(int fd)
     case S_IFBLK:
     case S_IFDIR:
         return GREEN__FD_FILE;
-    case S_IFCHR: {
-        int saved = errno;  /* isatty sets ENOTTY: keep errno as it was */
-        int tty = isatty(fd);
-        errno = saved;
-        return tty ? GREEN__FD_TTY : GREEN__FD_OTHER;
-    }
+    case S_IFCHR:
+        r = isatty(fd) ? GREEN__FD_TTY : GREEN__FD_OTHER;
+        errno = saved;  /* isatty sets ENOTTY */
+        return r;
     default:
         return GREEN__FD_OTHER;
     }

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "config.h"
 #include "context.h"
+#include "fdtab.h"
 #include "log.h"
 #include "overflow.h"
 #include "wait.h"
@@ -33,6 +34,7 @@ struct green__hub_ev {
 
 __thread struct green__hub *green__tls_hub
     __attribute__((tls_model("initial-exec")));
+__thread int green__tls_internal __attribute__((tls_model("initial-exec")));
 
 static void wakeq_push(struct green__hub_ev *q, struct green__wnode *n)
 {
@@ -99,7 +101,9 @@ void green__hub_wake(struct green_thread *t)
         return;
     }
     wakeq_push(h->ev, &t->wnode);
+    green__tls_internal++;
     ev_async_send(h->loop, &h->ev->async);
+    green__tls_internal--;
 }
 
 static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
@@ -115,7 +119,9 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
 static void poll_nowait(struct green__hub *h)
 {
     h->since_poll = 0;
+    green__tls_internal++;
     ev_run(h->loop, EVRUN_NOWAIT);
+    green__tls_internal--;
 }
 
 void green__hub_switch(struct green__hub *h)
@@ -157,7 +163,9 @@ static void sched_main(void *arg)
         if (!next && h->live == 0)
             next = &h->first;
         if (!next) {
+            green__tls_internal++;
             ev_run(h->loop, EVRUN_ONCE);
+            green__tls_internal--;
             continue;
         }
         h->current = next;
@@ -186,7 +194,9 @@ static void destroy(void *arg)
         green__io_close(h, fd);
     free(h->io);
     ev_async_stop(h->loop, &h->ev->async);
+    green__tls_internal++;  /* its closes are ours */
     ev_loop_destroy(h->loop);
+    green__tls_internal--;
     green__stack_cache_drain(&h->stacks);
     green__stack_unmap(&h->sched_stack);
     green__overflow_fini_thread(&h->altstack);
@@ -195,11 +205,23 @@ static void destroy(void *arg)
     free(h);
 }
 
+/* In a forked child: the loop's epoll instance is shared with the
+ * parent and must not be touched; libev makes a new one at its next run.
+ * (The rest of fork, such as dropping the other green threads, is not
+ * handled yet.) */
+static void atfork_child(void)
+{
+    struct green__hub *h = green__tls_hub;
+    if (h)
+        ev_loop_fork(h->loop);
+}
+
 static void make_key(void)
 {
     /* The real pthread_key_create: the pthread layer must not route it. */
     if (pthread_key_create(&hub_key, destroy) != 0)
         green__panic(__FILE__, __LINE__, "no pthread key for hubs");
+    pthread_atfork(NULL, NULL, atfork_child);
 }
 
 static struct green__hub *create(void)
@@ -211,9 +233,13 @@ static struct green__hub *create(void)
     struct green__hub_ev *ev = calloc(1, sizeof *ev);
     if (!h || !ev)
         goto err;
+    atomic_store(&green__fdtab_live, true);
+    green__tls_internal++;  /* libev's epoll fd and eventfd are ours */
     h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-    if (!h->loop)
+    if (!h->loop) {
+        green__tls_internal--;
         goto err;
+    }
     if (green__stack_map(SCHED_STACK, &h->sched_stack) < 0)
         goto err_loop;
     h->ev = ev;
@@ -223,6 +249,7 @@ static struct green__hub *create(void)
     ev_async_init(&ev->async, async_cb);
     ev->async.data = h;
     ev_async_start(h->loop, &ev->async);
+    green__tls_internal--;
     h->sched_sp = green__context_make(h->sched_stack.lo, h->sched_stack.hi,
                                       sched_main, h);
     h->is_main = getpid() == (pid_t)syscall(SYS_gettid);
@@ -235,6 +262,7 @@ static struct green__hub *create(void)
     return h;
 err_loop:
     ev_loop_destroy(h->loop);
+    green__tls_internal--;
 err:
     free(ev);
     free(h);
@@ -247,4 +275,21 @@ struct green__hub *green__hub_get(void)
         return green__tls_hub;
     green__tls_hub = create();
     return green__tls_hub;
+}
+
+const char *green__hub_backend(int *major, int *minor)
+{
+    /* The order in which ev_loop_new tries its backends. */
+    static const struct { unsigned bit; const char *name; } order[] = {
+        {EVBACKEND_IOURING, "io_uring"}, {EVBACKEND_LINUXAIO, "linuxaio"},
+        {EVBACKEND_KQUEUE, "kqueue"},    {EVBACKEND_EPOLL, "epoll"},
+        {EVBACKEND_POLL, "poll"},        {EVBACKEND_SELECT, "select"},
+    };
+    unsigned have = ev_recommended_backends();
+    *major = ev_version_major();
+    *minor = ev_version_minor();
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (have & order[i].bit)
+            return order[i].name;
+    return "none";
 }

@@ -19,7 +19,7 @@
 
 struct ev_loop;
 struct green__hub_ev;
-struct green__io;
+struct green__watch;
 
 struct green__hub {
     struct green_thread *current;   /* running thread; NULL in scheduler */
@@ -32,7 +32,7 @@ struct green__hub {
     bool is_main;                   /* hub of the process's main thread */
     struct ev_loop *loop;
     struct green__hub_ev *ev;       /* hub.c: async watcher, wake queue */
-    struct green__io **io;          /* wait.c: per-fd watchers, by fd */
+    struct green__watch **io;          /* wait.c: per-fd watchers, by fd */
     int nio;                        /* entries in io */
     struct green__stack_cache stacks;
     struct green__stack sched_stack;
@@ -41,6 +41,12 @@ struct green__hub {
 };
 
 extern __thread struct green__hub *green__tls_hub
+    __attribute__((tls_model("initial-exec")));
+
+/* Nonzero while libgreen itself calls libc on this OS thread (libev's
+ * epoll_wait and eventfd writes, log lines): wrappers then pass straight
+ * through, and fds made meanwhile are marked as libgreen's own. */
+extern __thread int green__tls_internal
     __attribute__((tls_model("initial-exec")));
 
 /* The calling OS thread's hub, or NULL if it has none yet. */
@@ -64,5 +70,9 @@ void green__hub_wake(struct green_thread *t);
  * when the current thread is switched back to. Saves and restores errno,
  * checks the outgoing stack's canary and polls I/O now and then. */
 void green__hub_switch(struct green__hub *h);
+
+/* What a new hub's loop will use, for the start-up line: libev's version
+ * and the name of its backend ("epoll"). */
+const char *green__hub_backend(int *major, int *minor);
 
 #endif

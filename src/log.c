@@ -14,11 +14,14 @@
 
 #include "common.h"
 #include "config.h"
+#include "hub.h"
 
 static void put(const char *buf, size_t len)
 {
     while (len > 0) {
+        green__tls_internal++;  /* never a green wait, even on a pipe */
         ssize_t n = write(STDERR_FILENO, buf, len);
+        green__tls_internal--;
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -53,7 +56,7 @@ void green__log(int level, const char *fmt, ...)
     va_end(ap);
 }
 
-static void say(const char *fmt, ...)
+void green__say(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -74,7 +77,7 @@ void green__log_backtrace(void *uc, int signal_frame)
         r = unw_init_local(&cur, &here);
     }
     if (r < 0) {
-        say("  (no backtrace: libunwind error %d)", r);
+        green__say("  (no backtrace: libunwind error %d)", r);
         return;
     }
     for (int i = 0; i < 64; i++) {
@@ -84,10 +87,10 @@ void green__log_backtrace(void *uc, int signal_frame)
         if (ip == 0)
             break;
         if (unw_get_proc_name(&cur, name, sizeof name, &off) == 0)
-            say("  #%-2d 0x%016lx %s+0x%lx", i, (unsigned long)ip, name,
+            green__say("  #%-2d 0x%016lx %s+0x%lx", i, (unsigned long)ip, name,
                 (unsigned long)off);
         else
-            say("  #%-2d 0x%016lx ?", i, (unsigned long)ip);
+            green__say("  #%-2d 0x%016lx ?", i, (unsigned long)ip);
         if (unw_step(&cur) <= 0)
             break;
     }
@@ -95,7 +98,7 @@ void green__log_backtrace(void *uc, int signal_frame)
 
 void green__panic(const char *file, int line, const char *what)
 {
-    say("internal error at %s:%d: %s", file, line, what);
+    green__say("internal error at %s:%d: %s", file, line, what);
     green__log_backtrace(NULL, 0);
     abort();
 }

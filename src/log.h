@@ -13,6 +13,10 @@ enum { GREEN__LOG_ERROR = 1, GREEN__LOG_WARN = 2, GREEN__LOG_INFO = 3,
 void green__log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Prints one formatted line whatever the level: for what was asked for
+ * (GREEN_CHECK's listing, crash reports). */
+void green__say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Prints a backtrace of the calling context, or of the context a signal
  * interrupted when uc is a handler's ucontext (signal_frame nonzero) or a
  * context filled by green__context_unwind_init (signal_frame zero). */

@@ -39,19 +39,13 @@ _Static_assert(EV_READ == GREEN_IN && EV_WRITE == GREEN_OUT,
                "green.h's events are libev's");
 
 /* One fd's watcher and its waiters (a FIFO list). */
-struct green__io {
+struct green__watch {
     ev_io w;
-    struct waiter *head, *tail;
+    struct green__fdwait *head, *tail;
     unsigned nin, nout;  /* waiters wanting EV_READ, EV_WRITE */
     unsigned gen;        /* fdtab generation the watcher was set for */
 };
 
-struct waiter {
-    struct waiter *next, *prev;
-    struct green_thread *t;
-    int events;  /* wanted */
-    int result;  /* 0 while waiting, then ready events or -errno */
-};
 
 int64_t green_now(void)
 {
@@ -224,7 +218,7 @@ int green_sleep(int64_t ns)
  * call epoll_ctl at its next iteration, and Debian's libev asserts (aborts)
  * there on a bad fd rather than reporting it: so check the fd first, at a
  * cost of one fcntl only where an epoll_ctl follows anyway. */
-static int watch(struct green__hub *h, struct green__io *io, int events)
+static int watch(struct green__hub *h, struct green__watch *io, int events)
 {
     if ((io->w.events & (EV_READ | EV_WRITE)) == events &&
         ev_is_active(&io->w) == (events != 0))
@@ -238,7 +232,7 @@ static int watch(struct green__hub *h, struct green__io *io, int events)
     return 0;
 }
 
-static void unlink_waiter(struct green__io *io, struct waiter *w)
+static void unlink_waiter(struct green__watch *io, struct green__fdwait *w)
 {
     *(w->prev ? &w->prev->next : &io->head) = w->next;
     *(w->next ? &w->next->prev : &io->tail) = w->prev;
@@ -246,7 +240,7 @@ static void unlink_waiter(struct green__io *io, struct waiter *w)
     io->nout -= !!(w->events & EV_WRITE);
 }
 
-static void wake_waiter(struct green__io *io, struct waiter *w, int result)
+static void wake_waiter(struct green__watch *io, struct green__fdwait *w, int result)
 {
     unlink_waiter(io, w);
     w->result = result;
@@ -255,7 +249,7 @@ static void wake_waiter(struct green__io *io, struct waiter *w, int result)
 
 static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
 {
-    struct green__io *io = (struct green__io *)ew;
+    struct green__watch *io = (struct green__watch *)ew;
     struct green__hub *h = ev_userdata(loop);
     if (revents & EV_ERROR) {
         /* libev has stopped the watcher: the fd is bad, or cannot be
@@ -266,7 +260,7 @@ static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
         return;
     }
     int todo = revents & (EV_READ | EV_WRITE);
-    for (struct waiter *w = io->head, *next; w && todo; w = next) {
+    for (struct green__fdwait *w = io->head, *next; w && todo; w = next) {
         next = w->next;
         if (w->events & todo) {
             todo &= ~w->events;
@@ -278,13 +272,13 @@ static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
         watch(h, io, ew->events & (EV_READ | EV_WRITE) & ~todo);
 }
 
-static struct green__io *io_get(struct green__hub *h, int fd)
+static struct green__watch *io_get(struct green__hub *h, int fd)
 {
     if (fd >= h->nio) {
         int n = h->nio ? h->nio : 64;
         while (n <= fd)
             n = n > INT32_MAX / 2 ? INT32_MAX : n * 2;
-        struct green__io **a = realloc(h->io, (size_t)n * sizeof *a);
+        struct green__watch **a = realloc(h->io, (size_t)n * sizeof *a);
         if (!a)
             return NULL;
         for (int i = h->nio; i < n; i++)
@@ -293,7 +287,7 @@ static struct green__io *io_get(struct green__hub *h, int fd)
         h->nio = n;
     }
     if (!h->io[fd]) {
-        struct green__io *io = calloc(1, sizeof *io);
+        struct green__watch *io = calloc(1, sizeof *io);
         if (!io)
             return NULL;
         ev_io_init(&io->w, io_cb, fd, 0);
@@ -302,14 +296,14 @@ static struct green__io *io_get(struct green__hub *h, int fd)
     return h->io[fd];
 }
 
-int green__wait_fd(int fd, int events, int64_t deadline)
+int green__fdwait_add(struct green__fdwait *w, int fd, int events)
 {
     if (fd < 0)
         return -EBADF;
     if (!events || (events & ~(EV_READ | EV_WRITE)))
         return -EINVAL;
     struct green__hub *h = green__hub_get();
-    struct green__io *io = h ? io_get(h, fd) : NULL;
+    struct green__watch *io = h ? io_get(h, fd) : NULL;
     if (!io)
         return -ENOMEM;
     unsigned gen = green__fd_gen(fd);
@@ -321,23 +315,39 @@ int green__wait_fd(int fd, int events, int64_t deadline)
         ev_io_set(&io->w, fd, 0);
         io->gen = gen;
     }
-    struct waiter w = {.prev = io->tail, .t = h->current, .events = events};
-    *(io->tail ? &io->tail->next : &io->head) = &w;
-    io->tail = &w;
+    *w = (struct green__fdwait){.prev = io->tail, .t = h->current,
+                                .watch = io, .events = events};
+    *(io->tail ? &io->tail->next : &io->head) = w;
+    io->tail = w;
     io->nin += !!(events & EV_READ);
     io->nout += !!(events & EV_WRITE);
     int r = watch(h, io, (io->w.events & (EV_READ | EV_WRITE)) | events);
     if (r < 0) {
-        unlink_waiter(io, &w);
+        unlink_waiter(io, w);
         return r;
     }
+    return 0;
+}
+
+void green__fdwait_del(struct green__fdwait *w)
+{
+    if (!w->result)
+        unlink_waiter(w->watch, w);
+}
+
+int green__wait_fd(int fd, int events, int64_t deadline)
+{
+    struct green__fdwait w;
+    int r = green__fdwait_add(&w, fd, events);
+    if (r < 0)
+        return r;
     while (!w.result) {
         r = green__park(deadline);
         if (r < 0 && w.result) {
             if (r == -ECANCELED)
                 green__cancel_keep();
         } else if (r < 0) {
-            unlink_waiter(io, &w);
+            green__fdwait_del(&w);
             return r;
         }
     }
@@ -348,7 +358,7 @@ void green__io_close(struct green__hub *h, int fd)
 {
     if (fd < 0 || fd >= h->nio || !h->io[fd])
         return;
-    struct green__io *io = h->io[fd];
+    struct green__watch *io = h->io[fd];
     while (io->head)
         wake_waiter(io, io->head, -EBADF);
     ev_io_stop(h->loop, &io->w);

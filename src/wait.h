@@ -57,6 +57,25 @@ void green__unpark(struct green_thread *t, int result);
  * through green__io_close(). May yield. */
 int green__wait_fd(int fd, int events, int64_t deadline);
 
+/* One fd a green thread waits on, for waits on several fds at once
+ * (poll, select): add one per fd, park, then del them all. */
+struct green__fdwait {
+    struct green__fdwait *next, *prev;  /* the fd's waiters, FIFO */
+    struct green_thread *t;
+    struct green__watch *watch;         /* wait.c: the fd's watcher */
+    int events;                         /* wanted */
+    int result;                         /* 0 while waiting, then the
+                                           ready events or -errno */
+};
+
+/* Registers the current green thread as waiting on fd for events; a
+ * readiness then unparks it and sets w->result. Returns 0, -EBADF,
+ * -EINVAL or -ENOMEM. Does not park. */
+int green__fdwait_add(struct green__fdwait *w, int fd, int events);
+
+/* Unregisters w if it has not fired. */
+void green__fdwait_del(struct green__fdwait *w);
+
 /* Wakes every waiter on fd with -EBADF and forgets the fd's watcher: to be
  * called before fd is closed. */
 void green__io_close(struct green__hub *h, int fd);

@@ -1,0 +1,263 @@
+/* The fd lifecycle: the calls that make, duplicate, change and close fds
+ * feed the fd table (src/fdtab.c), so that waits know what each fd is and
+ * a persistent watcher learns when its number names another file. Shape
+ * "fd lifecycle": the real call, then the bookkeeping (or, for close,
+ * the bookkeeping first: waiters wake with EBADF). libgreen's own fds
+ * (libev's epoll and eventfd) are not the program's to close: close and
+ * close_range leave them, and say EBADF as for any fd never opened. */
+#include "interpose.h"
+
+#include <errno.h>
+#include <linux/close_range.h>
+#include <stdarg.h>
+
+/* The info word of a socket made with this type argument. */
+static unsigned socket_info(int type)
+{
+    return GREEN__FD_KNOWN | GREEN__FD_SOCKET |
+           ((type & SOCK_NONBLOCK) ? GREEN__FD_NONBLOCK : 0) |
+           ((type & 0xf) == SOCK_STREAM ? GREEN__FD_STREAM : 0);
+}
+
+static unsigned pipe_info(int flags)
+{
+    return GREEN__FD_KNOWN | GREEN__FD_PIPE | GREEN__FD_STREAM |
+           ((flags & O_NONBLOCK) ? GREEN__FD_NONBLOCK : 0);
+}
+
+GREEN__INTERPOSE int close(int fd)
+{
+    green__real_ensure();
+    if (green__fd_internal(fd) && !green__tls_internal)
+        return errno = EBADF, -1;
+    green__io_closing(fd);
+    return green__real.close(fd);
+}
+
+GREEN__INTERPOSE int close_range(unsigned first, unsigned last, int flags)
+{
+    green__real_ensure();
+    if (flags & CLOSE_RANGE_CLOEXEC)
+        return green__real.close_range(first, last, flags);
+    for (int keep;; first = (unsigned)keep + 1) {
+        green__io_closing_range(first, last, &keep);
+        if (keep < 0 || (unsigned)keep == ~0u)
+            return green__real.close_range(first, last, flags);
+        if ((unsigned)keep > first &&
+            green__real.close_range(first, (unsigned)keep - 1, flags) < 0)
+            return -1;
+        if ((unsigned)keep >= last)
+            return 0;
+    }
+}
+
+GREEN__INTERPOSE int dup(int fd)
+{
+    green__real_ensure();
+    int r = green__real.dup(fd);
+    green__io_dup(fd, r);
+    return r;
+}
+
+/* dup2 and dup3 close newfd first, if open: its waiters wake. Onto one
+ * of libgreen's own fds they fail with EBUSY (glibc's answer when the
+ * number is in a transient state), rather than break the hub. */
+GREEN__INTERPOSE int dup2(int oldfd, int newfd)
+{
+    green__real_ensure();
+    if (green__fd_internal(newfd) && !green__tls_internal)
+        return errno = EBUSY, -1;
+    int r = green__real.dup2(oldfd, newfd);
+    if (r >= 0 && oldfd != newfd) {
+        green__io_closing(newfd);
+        green__io_dup(oldfd, newfd);
+    }
+    return r;
+}
+
+GREEN__INTERPOSE int dup3(int oldfd, int newfd, int flags)
+{
+    green__real_ensure();
+    if (green__fd_internal(newfd) && !green__tls_internal)
+        return errno = EBUSY, -1;
+    int r = green__real.dup3(oldfd, newfd, flags);
+    if (r >= 0) {
+        green__io_closing(newfd);
+        green__io_dup(oldfd, newfd);
+    }
+    return r;
+}
+
+/* The argument of fcntl is read as a pointer whatever cmd: an int or a
+ * pointer, which the x86_64 and aarch64 calling conventions pass alike. */
+GREEN__INTERPOSE int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    green__real_ensure();
+    int r = green__real.fcntl(fd, cmd, arg);
+    if (r >= 0 && cmd == F_SETFL && green__io_tracking())
+        green__fd_set_nonblock(fd, (int)(intptr_t)arg & O_NONBLOCK);
+    else if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+        green__io_dup(fd, r);
+    return r;
+}
+
+/* On 64-bit machines glibc's fcntl64, open64, openat64 and creat64 are
+ * the same functions as their short names: so are ours. */
+GREEN__INTERPOSE int fcntl64(int fd, int cmd, ...)
+    __attribute__((alias("fcntl")));
+
+GREEN__INTERPOSE int ioctl(int fd, unsigned long req, ...)
+{
+    va_list ap;
+    va_start(ap, req);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    green__real_ensure();
+    int r = green__real.ioctl(fd, req, arg);
+    if (r >= 0 && req == FIONBIO && green__io_tracking())
+        green__fd_set_nonblock(fd, *(int *)arg != 0);
+    return r;
+}
+
+GREEN__INTERPOSE int setsockopt(int fd, int level, int name, const void *val,
+                                socklen_t len)
+{
+    green__real_ensure();
+    int r = green__real.setsockopt(fd, level, name, val, len);
+    /* The _NEW options take a struct of two 64-bit fields: a timeval
+     * on 64-bit machines. A negative time makes the kernel time out at
+     * once. */
+    int which = name == SO_RCVTIMEO_NEW ? SO_RCVTIMEO
+                : name == SO_SNDTIMEO_NEW ? SO_SNDTIMEO : name;
+    if (r == 0 && level == SOL_SOCKET && green__io_tracking() &&
+        (which == SO_RCVTIMEO || which == SO_SNDTIMEO)) {
+        const struct timeval *tv = val;
+        int64_t ns = (int64_t)tv->tv_sec * 1000000000 + tv->tv_usec * 1000;
+        green__fd_set_timeo(fd, which, tv->tv_sec < 0 ? 1 : ns);
+    }
+    return r;
+}
+
+GREEN__INTERPOSE int socket(int domain, int type, int protocol)
+{
+    green__real_ensure();
+    int r = green__real.socket(domain, type, protocol);
+    green__io_made(r, socket_info(type));
+    return r;
+}
+
+GREEN__INTERPOSE int socketpair(int domain, int type, int protocol, int sv[2])
+{
+    green__real_ensure();
+    int r = green__real.socketpair(domain, type, protocol, sv);
+    if (r == 0) {
+        green__io_made(sv[0], socket_info(type));
+        green__io_made(sv[1], socket_info(type));
+    }
+    return r;
+}
+
+GREEN__INTERPOSE int pipe(int fds[2])
+{
+    green__real_ensure();
+    int r = green__real.pipe(fds);
+    if (r == 0) {
+        green__io_made(fds[0], pipe_info(0));
+        green__io_made(fds[1], pipe_info(0));
+    }
+    return r;
+}
+
+GREEN__INTERPOSE int pipe2(int fds[2], int flags)
+{
+    green__real_ensure();
+    int r = green__real.pipe2(fds, flags);
+    if (r == 0) {
+        green__io_made(fds[0], pipe_info(flags));
+        green__io_made(fds[1], pipe_info(flags));
+    }
+    return r;
+}
+
+/* open and friends: a new file, of a kind only fstat would tell. */
+static mode_t open_mode(int flags, va_list ap)
+{
+    return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE
+               ? (mode_t)va_arg(ap, int) : 0;
+}
+
+GREEN__INTERPOSE int open(const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    mode_t mode = open_mode(flags, ap);
+    va_end(ap);
+    green__real_ensure();
+    int r = green__real.open(path, flags, mode);
+    green__io_made(r, 0);
+    return r;
+}
+
+GREEN__INTERPOSE int open64(const char *path, int flags, ...)
+    __attribute__((alias("open")));
+
+GREEN__INTERPOSE int openat(int dirfd, const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    mode_t mode = open_mode(flags, ap);
+    va_end(ap);
+    green__real_ensure();
+    int r = green__real.openat(dirfd, path, flags, mode);
+    green__io_made(r, 0);
+    return r;
+}
+
+GREEN__INTERPOSE int openat64(int dirfd, const char *path, int flags, ...)
+    __attribute__((alias("openat")));
+
+GREEN__INTERPOSE int creat(const char *path, mode_t mode)
+{
+    return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+GREEN__INTERPOSE int creat64(const char *path, mode_t mode)
+    __attribute__((alias("creat")));
+
+/* fclose closes its fd inside libc, where no close wrapper sees it. */
+GREEN__INTERPOSE int fclose(FILE *f)
+{
+    green__real_ensure();
+    if (f)
+        green__io_closing(fileno(f));
+    return green__real.fclose(f);
+}
+
+GREEN__INTERPOSE int eventfd(unsigned initval, int flags)
+{
+    green__real_ensure();
+    int r = green__real.eventfd(initval, flags);
+    green__io_made(r, GREEN__FD_KNOWN | GREEN__FD_OTHER |
+                          ((flags & EFD_NONBLOCK) ? GREEN__FD_NONBLOCK : 0));
+    return r;
+}
+
+GREEN__INTERPOSE int epoll_create(int size)
+{
+    green__real_ensure();
+    int r = green__real.epoll_create(size);
+    green__io_made(r, GREEN__FD_KNOWN | GREEN__FD_OTHER);
+    return r;
+}
+
+GREEN__INTERPOSE int epoll_create1(int flags)
+{
+    green__real_ensure();
+    int r = green__real.epoll_create1(flags);
+    green__io_made(r, GREEN__FD_KNOWN | GREEN__FD_OTHER);
+    return r;
+}

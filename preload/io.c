@@ -1,0 +1,104 @@
+/* read, write and their vector forms. Shape "fd I/O": gate, then the call
+ * made non-blocking with RWF_NOWAIT (which works on pipes and sockets
+ * without touching O_NONBLOCK), then green__io_wait when it would block.
+ * Writes go on after a short count, as a blocking write does.
+ *
+ * pread/pwrite with an offset are not wrapped: on a pipe or socket they
+ * fail with ESPIPE, so they never wait on a pollable fd. */
+#include "interpose.h"
+
+/* The green body of every read here: preadv2(fd, iov, cnt, -1, flags). */
+static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
+                           int cnt, int flags)
+{
+    for (;;) {
+        ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1,
+                                        flags | RWF_NOWAIT);
+        if (n >= 0 || green__io_wait(io) < 0)
+            return n;
+    }
+}
+
+/* The green body of every write: pwritev2(fd, iov, cnt, -1, flags), and
+ * on to the end after a short count. */
+static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
+                            int cnt, int flags)
+{
+    for (;;) {
+        ssize_t n = green__real.pwritev2(io->fd, iov, cnt, -1,
+                                         flags | RWF_NOWAIT);
+        if (n >= 0)
+            return green__io_rest(io, iov, cnt, n, 0);
+        if (green__io_wait(io) < 0)
+            return -1;
+    }
+}
+
+GREEN__INTERPOSE ssize_t read(int fd, void *buf, size_t len)
+{
+    struct green__io io;
+    if (len > GREEN__MAX_RW || !green__io_gate(&io, fd, GREEN_IN))
+        return green__real.read(fd, buf, len);
+    return readv_green(&io, &(struct iovec){buf, len}, 1, 0);
+}
+
+GREEN__INTERPOSE ssize_t __read_chk(int fd, void *buf, size_t len,
+                                    size_t buflen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return read(fd, buf, len);
+}
+
+GREEN__INTERPOSE ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+    struct green__io io;
+    if (!green__io_gate(&io, fd, GREEN_IN))
+        return green__real.readv(fd, iov, cnt);
+    return readv_green(&io, iov, cnt, 0);
+}
+
+/* preadv2 with offset -1 reads like readv; with an offset or RWF_NOWAIT
+ * it never waits on a pipe or socket. */
+GREEN__INTERPOSE ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
+                                 off_t off, int flags)
+{
+    struct green__io io;
+    if (off != -1 || (flags & RWF_NOWAIT) || !green__io_gate(&io, fd, GREEN_IN))
+        return green__real.preadv2(fd, iov, cnt, off, flags);
+    return readv_green(&io, iov, cnt, flags);
+}
+
+GREEN__INTERPOSE ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt,
+                                    off64_t off, int flags)
+    __attribute__((alias("preadv2")));  /* the same on 64-bit machines */
+
+GREEN__INTERPOSE ssize_t write(int fd, const void *buf, size_t len)
+{
+    struct green__io io;
+    if (len > GREEN__MAX_RW || !green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.write(fd, buf, len);
+    return writev_green(&io, &(struct iovec){(void *)buf, len}, 1, 0);
+}
+
+GREEN__INTERPOSE ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+    struct green__io io;
+    if (!green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.writev(fd, iov, cnt);
+    return writev_green(&io, iov, cnt, 0);
+}
+
+GREEN__INTERPOSE ssize_t pwritev2(int fd, const struct iovec *iov, int cnt,
+                                  off_t off, int flags)
+{
+    struct green__io io;
+    if (off != -1 || (flags & RWF_NOWAIT) ||
+        !green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.pwritev2(fd, iov, cnt, off, flags);
+    return writev_green(&io, iov, cnt, flags);
+}
+
+GREEN__INTERPOSE ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
+                                     off64_t off, int flags)
+    __attribute__((alias("pwritev2")));

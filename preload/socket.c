@@ -1,0 +1,217 @@
+/* The socket calls. recv and send families: shape "fd I/O" with
+ * MSG_DONTWAIT for the one call. accept cannot be made non-blocking per
+ * call: it waits for readiness first (green__io_ready), then calls.
+ * connect has a shape of its own (green__io_connect). */
+#include "interpose.h"
+
+#include <errno.h>
+
+/* After a green recv of one buffer: MSG_WAITALL goes on to the end. */
+static ssize_t recv_done(struct green__io *io, ssize_t n, void *buf,
+                         size_t len, int flags)
+{
+    return green__io_rest(io, &(struct iovec){buf, len}, 1, n, flags);
+}
+
+GREEN__INTERPOSE ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
+        return green__real.recv(fd, buf, len, flags);
+    for (;;) {
+        ssize_t n = green__real.recv(fd, buf, len, flags | MSG_DONTWAIT);
+        if (n >= 0)
+            return recv_done(&io, n, buf, len, flags);
+        if (green__io_wait(&io) < 0)
+            return -1;
+    }
+}
+
+GREEN__INTERPOSE ssize_t __recv_chk(int fd, void *buf, size_t len,
+                                    size_t buflen, int flags)
+{
+    if (len > buflen)
+        __chk_fail();
+    return recv(fd, buf, len, flags);
+}
+
+GREEN__INTERPOSE ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+                                  __SOCKADDR_ARG addr, socklen_t *alen)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
+        return green__real.recvfrom(fd, buf, len, flags, addr, alen);
+    for (;;) {
+        ssize_t n = green__real.recvfrom(fd, buf, len, flags | MSG_DONTWAIT,
+                                         addr, alen);
+        if (n >= 0)
+            return recv_done(&io, n, buf, len, flags);
+        if (green__io_wait(&io) < 0)
+            return -1;
+    }
+}
+
+GREEN__INTERPOSE ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
+                                        size_t buflen, int flags,
+                                        __SOCKADDR_ARG addr, socklen_t *alen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return recvfrom(fd, buf, len, flags, addr, alen);
+}
+
+GREEN__INTERPOSE ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
+        return green__real.recvmsg(fd, msg, flags);
+    for (;;) {
+        ssize_t n = green__real.recvmsg(fd, msg, flags | MSG_DONTWAIT);
+        if (n >= 0)
+            return green__io_rest(&io, msg->msg_iov, (int)msg->msg_iovlen, n,
+                                  flags);
+        if (green__io_wait(&io) < 0)
+            return -1;
+    }
+}
+
+GREEN__INTERPOSE ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.send(fd, buf, len, flags);
+    for (;;) {
+        ssize_t n = green__real.send(fd, buf, len, flags | MSG_DONTWAIT);
+        if (n >= 0)
+            return green__io_rest(&io, &(struct iovec){(void *)buf, len}, 1,
+                                  n, flags);
+        if (green__io_wait(&io) < 0)
+            return -1;
+    }
+}
+
+GREEN__INTERPOSE ssize_t sendto(int fd, const void *buf, size_t len,
+                                int flags, __CONST_SOCKADDR_ARG addr,
+                                socklen_t alen)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.sendto(fd, buf, len, flags, addr, alen);
+    for (;;) {
+        ssize_t n = green__real.sendto(fd, buf, len, flags | MSG_DONTWAIT,
+                                       addr, alen);
+        if (n >= 0)
+            return green__io_rest(&io, &(struct iovec){(void *)buf, len}, 1,
+                                  n, flags);
+        if (green__io_wait(&io) < 0)
+            return -1;
+    }
+}
+
+GREEN__INTERPOSE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.sendmsg(fd, msg, flags);
+    for (;;) {
+        ssize_t n = green__real.sendmsg(fd, msg, flags | MSG_DONTWAIT);
+        if (n >= 0)
+            return green__io_rest(&io, msg->msg_iov, (int)msg->msg_iovlen, n,
+                                  flags);
+        if (green__io_wait(&io) < 0)
+            return -1;
+    }
+}
+
+/* recvmmsg: a blocking call waits for each datagram until vlen are in,
+ * unless MSG_WAITFORONE stops it after the first; `timeout` is checked
+ * only after each datagram, and what is left of it written back (the
+ * kernel's own, odd, rules). An error after some datagrams returns the
+ * count. */
+GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
+                              int flags, struct timespec *timeout)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN) ||
+        (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+                     timeout->tv_nsec >= 1000000000)))
+        return green__real.recvmmsg(fd, vec, vlen, flags, timeout);
+    int64_t deadline = green__deadline_ts(timeout);
+    int saved = errno;
+    unsigned got = 0;
+    while (got < vlen) {
+        int n = green__real.recvmmsg(fd, vec + got, vlen - got,
+                                     flags | MSG_DONTWAIT, NULL);
+        if (n > 0) {
+            got += (unsigned)n;
+            if ((flags & MSG_WAITFORONE) || (timeout && green_now() >= deadline))
+                break;
+        } else if ((got && errno != EAGAIN) || green__io_wait(&io) < 0) {
+            break;
+        }
+    }
+    if (!got)
+        return -1;
+    if (timeout)
+        *timeout = green__remaining(deadline);
+    errno = saved;
+    return (int)got;
+}
+
+/* sendmmsg: a blocking call sends each message in turn, each as a
+ * blocking sendmsg would; an error after some returns the count. */
+GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
+                              int flags)
+{
+    struct green__io io;
+    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
+        return green__real.sendmmsg(fd, vec, vlen, flags);
+    int saved = errno;
+    unsigned sent = 0;
+    while (sent < vlen) {
+        int n = green__real.sendmmsg(fd, vec + sent, vlen - sent,
+                                     flags | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += (unsigned)n;
+            struct mmsghdr *last = &vec[sent - 1];
+            last->msg_len = (unsigned)green__io_rest(
+                &io, last->msg_hdr.msg_iov, (int)last->msg_hdr.msg_iovlen,
+                last->msg_len, flags);
+        } else if ((sent && errno != EAGAIN) || green__io_wait(&io) < 0) {
+            break;
+        }
+    }
+    if (!sent)
+        return -1;
+    errno = saved;
+    return (int)sent;
+}
+
+GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
+{
+    if (green__io_ready(fd, GREEN_IN) < 0)
+        return -1;
+    int r = green__real.accept(fd, addr, alen);
+    green__io_accepted(fd, r, false);
+    return r;
+}
+
+GREEN__INTERPOSE int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen,
+                             int flags)
+{
+    if (green__io_ready(fd, GREEN_IN) < 0)
+        return -1;
+    int r = green__real.accept4(fd, addr, alen, flags);
+    green__io_accepted(fd, r, flags & SOCK_NONBLOCK);
+    return r;
+}
+
+GREEN__INTERPOSE int connect(int fd, __CONST_SOCKADDR_ARG addr,
+                             socklen_t len)
+{
+    struct green__io io;
+    if (!green__io_gate(&io, fd, GREEN_OUT) ||
+        (io.info & GREEN__FD_KIND) != GREEN__FD_SOCKET)
+        return green__real.connect(fd, addr, len);
+    return (int)green__set_errno(green__io_connect(&io, addr, len));
+}

@@ -1,0 +1,58 @@
+/* Sleeps on the POSIX clocks; see clock.h. */
+#include "clock.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "green.h"
+#include "mux.h"
+#include "wait.h"
+
+#define NS 1000000000
+
+bool green__clock_sleeps(clockid_t clock)
+{
+    return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC ||
+           clock == CLOCK_BOOTTIME || clock == CLOCK_TAI;
+}
+
+static int64_t ns_of(const struct timespec *ts)
+{
+    if (ts->tv_sec > INT64_MAX / NS - 1)
+        return INT64_MAX;
+    return (int64_t)ts->tv_sec * NS + ts->tv_nsec;
+}
+
+/* The monotonic deadline of an absolute time on clock. */
+static int64_t from_clock(clockid_t clock, const struct timespec *at)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);
+    int64_t left = ns_of(at) - ns_of(&now);
+    int64_t mono = green_now();
+    return left <= 0 ? mono : left > INT64_MAX - mono ? INT64_MAX : mono + left;
+}
+
+int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
+                       struct timespec *rem)
+{
+    if (!req)
+        return -EFAULT;
+    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= NS)
+        return -EINVAL;
+    bool abs = flags & TIMER_ABSTIME;
+    int64_t deadline = abs ? from_clock(clock, req) : green__deadline_ts(req);
+    if (deadline < 0)
+        deadline = INT64_MAX;
+    for (;;) {
+        int r = green__park(deadline);
+        if (green_now() >= deadline)
+            return 0;
+        if (r == -ECANCELED || r == -ETIMEDOUT) {  /* a kill, a scope */
+            if (rem && !abs)
+                *rem = green__remaining(deadline);
+            return -EINTR;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/* Sleeps on the POSIX clocks, parked: what nanosleep, clock_nanosleep,
+ * sleep, usleep and thrd_sleep become. Every deadline is converted to
+ * CLOCK_MONOTONIC when the sleep starts, so a CLOCK_REALTIME sleep with
+ * TIMER_ABSTIME does not follow a clock change made while it sleeps. */
+#ifndef GREEN_SRC_CLOCK_H
+#define GREEN_SRC_CLOCK_H
+
+#include <stdbool.h>
+#include <time.h>
+
+/* Whether green__clock_sleep handles this clock (REALTIME, MONOTONIC,
+ * BOOTTIME, TAI); others (CPU-time clocks, alarms) go to the real call. */
+bool green__clock_sleeps(clockid_t clock);
+
+/* Sleeps as clock_nanosleep(clock, flags, req, rem) would. Returns 0,
+ * -EFAULT (req is NULL), -EINVAL (req out of range), or -EINTR after a
+ * green_kill, with *rem (if not NULL) set to the time left of a relative
+ * sleep. May yield. */
+int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
+                       struct timespec *rem);
+
+#endif

@@ -1,0 +1,227 @@
+/* Blocking fd calls made green; see io.h. */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common.h"
+#include "fdtab.h"
+#include "wait.h"
+
+#define UNSET (-2)  /* io->deadline before the first wait */
+
+/* Waits until fd is ready for events: a poll first, since the fd may be
+ * ready already and the watcher would only report it an iteration later.
+ * Returns 0 or -errno. */
+static int ready(int fd, int events, int64_t deadline)
+{
+    short want = (short)((events & GREEN_IN ? POLLIN : 0) |
+                         (events & GREEN_OUT ? POLLOUT : 0));
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = want};
+        if (green__real.poll(&p, 1, 0) != 0)
+            return 0;  /* ready, or an error the real call will report */
+        int r = green__wait_fd(fd, events, deadline);
+        if (r < 0)
+            return r;
+    }
+}
+
+/* The errno a failed wait leaves: a passed SO_*TIMEO reads as EAGAIN. */
+static int fail(int r, int64_t deadline)
+{
+    if (r == -ETIMEDOUT && deadline >= 0 && green_now() >= deadline)
+        r = -EAGAIN;
+    errno = -r;
+    return -1;
+}
+
+static int64_t deadline_after(int64_t timeo)
+{
+    return timeo ? green_now() + timeo : GREEN_NEVER;
+}
+
+bool green__io_gate(struct green__io *io, int fd, int events)
+{
+    struct green__fdinfo fi;
+    if (!green__gate() || green__fd_internal(fd) ||
+        green__fd_info(fd, &fi) < 0 || (fi.info & GREEN__FD_NONBLOCK))
+        return false;
+    switch (fi.info & GREEN__FD_KIND) {
+    case GREEN__FD_SOCKET:
+    case GREEN__FD_PIPE:
+        io->fd = fd;
+        io->events = events;
+        io->info = fi.info;
+        io->timeo = events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
+        io->deadline = UNSET;
+        return true;
+    case GREEN__FD_FILE:
+        return false;
+    default:
+        ready(fd, events, GREEN_NEVER);  /* errors: the call reports them */
+        return false;
+    }
+}
+
+int green__io_wait(struct green__io *io)
+{
+    if (errno != EAGAIN)
+        return -1;
+    if (io->deadline == UNSET)
+        io->deadline = deadline_after(io->timeo);
+    int r = green__wait_fd(io->fd, io->events, io->deadline);
+    return r < 0 ? fail(r, io->deadline) : 0;
+}
+
+int green__io_ready(int fd, int events)
+{
+    struct green__fdinfo fi;
+    if (!green__gate() || green__fd_internal(fd) ||
+        green__fd_info(fd, &fi) < 0 || (fi.info & GREEN__FD_NONBLOCK) ||
+        (fi.info & GREEN__FD_KIND) == GREEN__FD_FILE)
+        return 0;
+    int64_t timeo = (fi.info & GREEN__FD_KIND) != GREEN__FD_SOCKET ? 0
+                    : events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
+    int64_t deadline = deadline_after(timeo);
+    int r = ready(fd, events, deadline);
+    return r < 0 ? fail(r, deadline) : 0;
+}
+
+/* Drops the first n bytes of the n-entry vector *v. */
+static void advance(struct iovec **v, int *cnt, size_t n)
+{
+    while (*cnt > 0 && n >= (*v)->iov_len) {
+        n -= (*v)->iov_len;
+        (*v)++;
+        (*cnt)--;
+    }
+    if (*cnt > 0) {
+        (*v)->iov_base = (char *)(*v)->iov_base + n;
+        (*v)->iov_len -= n;
+    }
+}
+
+/* One non-blocking step of the rest of a call. */
+static ssize_t step(struct green__io *io, struct iovec *v, int cnt, int flags)
+{
+    if ((io->info & GREEN__FD_KIND) == GREEN__FD_PIPE)
+        return io->events == GREEN_IN
+                   ? green__real.preadv2(io->fd, v, cnt, -1, RWF_NOWAIT)
+                   : green__real.pwritev2(io->fd, v, cnt, -1, RWF_NOWAIT);
+    struct msghdr m = {.msg_iov = v, .msg_iovlen = (size_t)cnt};
+    /* What is sent so far is the call's result: an error now is the next
+     * call's, and raises SIGPIPE there, as in the kernel. */
+    return io->events == GREEN_IN
+               ? green__real.recvmsg(io->fd, &m, flags | MSG_DONTWAIT)
+               : green__real.sendmsg(io->fd, &m,
+                                     flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
+                       ssize_t done, int flags)
+{
+    size_t total = 0;
+    for (int i = 0; i < cnt; i++)
+        total += iov[i].iov_len;
+    if (done <= 0 || (size_t)done >= total || !(io->info & GREEN__FD_STREAM))
+        return done;
+    if (io->events == GREEN_IN &&
+        (flags & (MSG_WAITALL | MSG_PEEK)) != MSG_WAITALL)
+        return done;
+    int saved = errno;
+    struct iovec small[8];
+    struct iovec *copy = cnt <= 8 ? small : malloc((size_t)cnt * sizeof *copy);
+    if (!copy)
+        return done;
+    memcpy(copy, iov, (size_t)cnt * sizeof *copy);
+    struct iovec *v = copy;
+    advance(&v, &cnt, (size_t)done);
+    while (cnt > 0) {
+        ssize_t n = step(io, v, cnt, flags);
+        if (n > 0) {
+            done += n;
+            advance(&v, &cnt, (size_t)n);
+        } else if (n == 0 || green__io_wait(io) < 0) {
+            break;  /* EOF, an error, the timeout: keep what we have */
+        }
+    }
+    if (copy != small)
+        free(copy);
+    errno = saved;
+    return done;
+}
+
+int green__io_connect(struct green__io *io, __CONST_SOCKADDR_ARG addr,
+                      socklen_t len)
+{
+    int fd = io->fd;
+    int fl = green__real.fcntl(fd, F_GETFL);
+    if (fl < 0 || green__real.fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -errno;
+    int r = green__real.connect(fd, addr, len);
+    int e = r < 0 ? errno : 0;
+    green__real.fcntl(fd, F_SETFL, fl);
+    if (e == EAGAIN)  /* UNIX backlog full: nothing to poll for */
+        return green__real.connect(fd, addr, len) < 0 ? -errno : 0;
+    if (e != EINPROGRESS)
+        return -e;
+    int64_t deadline = deadline_after(io->timeo);
+    r = ready(fd, GREEN_OUT, deadline);
+    if (r < 0)
+        return r == -ETIMEDOUT && green_now() >= deadline ? -EINPROGRESS : r;
+    socklen_t elen = sizeof e;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+        return -errno;
+    return -e;
+}
+
+void green__io_closing(int fd)
+{
+    if (!green__io_tracking())
+        return;
+    struct green__hub *h = green__hub_current();
+    if (h)
+        green__io_close(h, fd);
+    green__fd_closed(fd);
+}
+
+void green__io_closing_range(unsigned first, unsigned last, int *keep)
+{
+    *keep = -1;
+    if (!green__io_tracking())
+        return;
+    struct green__fdtop *t = atomic_load(&green__fdtab);
+    struct green__hub *h = green__hub_current();
+    size_t end = t ? t->n * GREEN__FD_CHUNK : 0;
+    if (h && (size_t)h->nio > end)
+        end = (size_t)h->nio;
+    for (size_t fd = first; fd <= last && fd < end; fd++) {
+        if (green__fd_internal((int)fd)) {
+            *keep = (int)fd;
+            return;
+        }
+        green__io_closing((int)fd);
+    }
+}
+
+void green__io_accepted(int lfd, int fd, bool nonblock)
+{
+    struct green__fdinfo fi;
+    if (fd < 0 || !green__io_tracking())
+        return;
+    if (green__fd_info(lfd, &fi) < 0)
+        {
+        green__fd_made(fd, 0, false);
+        return;
+    }
+    unsigned info = GREEN__FD_SOCKET | (fi.info & GREEN__FD_STREAM) |
+                    (nonblock ? GREEN__FD_NONBLOCK : 0);
+    green__fd_made(fd, info, false);
+    green__fd_set_timeo(fd, SO_RCVTIMEO, fi.rcvtimeo);
+    green__fd_set_timeo(fd, SO_SNDTIMEO, fi.sndtimeo);
+}

@@ -1,0 +1,125 @@
+/* Blocking fd calls made green: the gates and waits the fd wrappers use.
+ *
+ * A wrapped call on a pipe or socket is made non-blocking for this one
+ * call (RWF_NOWAIT, MSG_DONTWAIT), never by setting O_NONBLOCK, which
+ * belongs to the open file description and so to other fds and processes
+ * too (PITFALLS.md A10). When it would block, the green thread parks until
+ * the fd is ready and tries again. ttys and other devices cannot be asked
+ * per call: for them the wait comes first, then the blocking call (which
+ * may still block its OS thread if another reader wins the race). Regular
+ * files never wait here. */
+#ifndef GREEN_SRC_IO_H
+#define GREEN_SRC_IO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "config.h"
+#include "fdtab.h"
+#include "hub.h"
+#include "real.h"
+
+/* The largest count read(2) and write(2) transfer (MAX_RW_COUNT): above
+ * it they check the whole buffer, readv(2) a clamped one, so the wrappers
+ * leave such calls alone. */
+#define GREEN__MAX_RW ((size_t)0x7ffff000)
+
+/* A wrapped fd call in progress. */
+struct green__io {
+    int fd;
+    int events;        /* GREEN_IN or GREEN_OUT */
+    unsigned info;     /* the fd's GREEN__FD_* bits */
+    int64_t timeo;     /* SO_RCVTIMEO or SO_SNDTIMEO (ns), 0 for none */
+    int64_t deadline;  /* set at the first wait */
+};
+
+/* Whether the calling thread may park here rather than block: it is a
+ * green thread (not the scheduler, not libgreen's own calls, not a thread
+ * without a hub) and another green thread of its hub could run meanwhile.
+ * Otherwise blocking the OS thread in the real call is the same thing and
+ * cheaper. Also makes sure the real functions are resolved. */
+static inline bool green__gate(void)
+{
+    green__real_ensure();
+    struct green__hub *h = green__tls_hub;
+    return h && !green__tls_internal && h->current &&
+           (h->live > 1 || h->runq_head) && !green__config.disable;
+}
+
+/* The gate of the fd wrappers. Returns true when the call is to be made
+ * green: the caller then makes it non-blocking for this once and calls
+ * green__io_wait() when it fails. Returns false when the caller should
+ * make the real call unchanged: green__gate() said no, or the fd is a
+ * regular file, the program's O_NONBLOCK, libgreen's own, not open, or a
+ * tty or device (then it has waited for readiness already). */
+bool green__io_gate(struct green__io *io, int fd, int events);
+
+/* Called after the non-blocking call failed, with errno as the call left
+ * it. Returns -1 with errno untouched unless that was EAGAIN. Otherwise
+ * parks until the fd is ready (returns 0: try again) or the wait fails:
+ * -1 with errno EAGAIN (SO_RCVTIMEO/SO_SNDTIMEO passed, as the kernel
+ * says), EBADF (another thread closed the fd), ETIMEDOUT (a green_timeout
+ * scope ended) or ECANCELED (green_kill). May yield. */
+int green__io_wait(struct green__io *io);
+
+/* After a green call on a pipe or stream socket transferred done bytes
+ * of iov: a blocking write goes on until everything is written, and a
+ * blocking MSG_WAITALL read (without MSG_PEEK) until the buffer is full. This goes on the
+ * same way, waiting as needed, with `flags` for sendmsg/recvmsg (sockets;
+ * pipes use RWF_NOWAIT). Returns the total, or the count so far if an
+ * error, EOF, the timeout or a kill stops it (the error is then the next
+ * call's, as the kernel does). Returns done at once for other fds. */
+ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
+                       ssize_t done, int flags);
+
+/* For calls that cannot be made non-blocking one at a time (accept on a
+ * blocking socket): if the call is to be green, waits until fd is ready
+ * for events. Returns 0 (now make the real call), or -1 with errno set as
+ * for green__io_wait(). May yield. */
+int green__io_ready(int fd, int events);
+
+/* connect(2) on a blocking socket, parked: O_NONBLOCK is set for the
+ * one call (the socket is not connected yet, so nobody else is using it)
+ * and put back at once, then the green thread waits for the result.
+ * Returns 0 or -errno: -EINPROGRESS when SO_SNDTIMEO passes, as the
+ * kernel does. A UNIX socket whose listener's backlog is full gets the
+ * real blocking call. May yield. */
+int green__io_connect(struct green__io *io, __CONST_SOCKADDR_ARG addr,
+                      socklen_t len);
+
+/* Bookkeeping of the fd wrappers, for fds made, duplicated and closed.
+ * Nothing to do until the first hub exists. */
+static inline bool green__io_tracking(void)
+{
+    return atomic_load_explicit(&green__fdtab_live, memory_order_relaxed);
+}
+
+static inline void green__io_made(int fd, unsigned info)
+{
+    if (fd >= 0 && green__io_tracking())
+        green__fd_made(fd, info, green__tls_internal != 0);
+}
+
+static inline void green__io_dup(int oldfd, int newfd)
+{
+    if (newfd >= 0 && green__io_tracking())
+        green__fd_dup(oldfd, newfd);
+}
+
+/* Before fd is closed: its waiters on this OS thread's hub wake with
+ * EBADF, and the number gets a new generation. */
+void green__io_closing(int fd);
+
+/* The same for close_range(first, last): and returns, in *keep, the
+ * first libgreen fd in the range (or -1), which the caller must not
+ * close: it closes around it and asks again. */
+void green__io_closing_range(unsigned first, unsigned last, int *keep);
+
+/* The info word of an fd accepted on listening socket lfd: a socket of
+ * the same type, with lfd's timeouts (the kernel copies them). */
+void green__io_accepted(int lfd, int fd, bool nonblock);
+
+#endif

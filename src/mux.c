@@ -1,0 +1,149 @@
+/* poll, select and epoll_wait parked; see mux.h. */
+#include "mux.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "green.h"
+#include "real.h"
+#include "wait.h"
+
+int64_t green__deadline_ms(int ms)
+{
+    return ms < 0 ? GREEN_NEVER : green_now() + (int64_t)ms * 1000000;
+}
+
+int64_t green__deadline_ts(const struct timespec *ts)
+{
+    if (!ts)
+        return GREEN_NEVER;
+    int64_t now = green_now();
+    if (ts->tv_sec > (INT64_MAX - now) / 1000000000 - 1)
+        return GREEN_NEVER;
+    return now + (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+struct timespec green__remaining(int64_t deadline)
+{
+    int64_t left = deadline < 0 ? 0 : deadline - green_now();
+    if (left < 0)
+        left = 0;
+    return (struct timespec){left / 1000000000, left % 1000000000};
+}
+
+/* Parks after the waiters are added, then removes them. Returns 0 (ask
+ * again), 1 (the deadline passed) or -EINTR (a kill). */
+static int park(struct green__fdwait *w, size_t n, int64_t deadline)
+{
+    int r = green__park(deadline);
+    for (size_t i = 0; i < n; i++)
+        green__fdwait_del(&w[i]);
+    return r == -ETIMEDOUT ? 1 : r == -ECANCELED ? -EINTR : 0;
+}
+
+static int poll_events(short events)
+{
+    int ev = (events & (POLLOUT | POLLWRNORM | POLLWRBAND)) ? GREEN_OUT : 0;
+    if ((events & ~(POLLOUT | POLLWRNORM | POLLWRBAND)) || !ev)
+        ev |= GREEN_IN;  /* see mux.h: POLLPRI or no events */
+    return ev;
+}
+
+int green__poll(struct pollfd *fds, nfds_t n, int64_t deadline)
+{
+    struct green__fdwait small[16];
+    struct green__fdwait *w = n <= 16 ? small : calloc(n, sizeof *w);
+    if (!w)
+        return -ENOMEM;
+    int r;
+    for (bool last = false;; last = r == 1) {
+        r = green__real.poll(fds, n, 0);
+        if (r < 0)
+            r = -errno;
+        if (r != 0 || last)
+            break;
+        size_t added = 0;
+        for (nfds_t i = 0; i < n; i++) {
+            if (fds[i].fd >= 0 &&
+                green__fdwait_add(&w[added], fds[i].fd,
+                                  poll_events(fds[i].events)) == 0)
+                added++;
+        }
+        if ((r = park(w, added, deadline)) < 0)
+            break;
+    }
+    if (w != small)
+        free(w);
+    return r;
+}
+
+/* The bytes of an fd_set that select(n, ...) reads: whole longs. */
+static size_t set_bytes(int n)
+{
+    return ((size_t)n + 8 * sizeof(long) - 1) / (8 * sizeof(long)) *
+           sizeof(long);
+}
+
+static int select_add(struct green__fdwait *w, int n, fd_set *r, fd_set *wr,
+                      fd_set *e)
+{
+    int added = 0;
+    for (int fd = 0; fd < n; fd++) {
+        int ev = (r && FD_ISSET(fd, r)) || (e && FD_ISSET(fd, e)) ? GREEN_IN
+                                                                 : 0;
+        if (wr && FD_ISSET(fd, wr))
+            ev |= GREEN_OUT;
+        if (ev && green__fdwait_add(&w[added], fd, ev) == 0)
+            added++;
+    }
+    return added;
+}
+
+int green__select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline)
+{
+    if (n < 0)
+        return -EINVAL;
+    size_t bytes = set_bytes(n);
+    fd_set *sets[3] = {r, w, e};
+    char *copy = malloc(3 * bytes + 1);
+    struct green__fdwait *ws = calloc((size_t)n + 1, sizeof *ws);
+    int res = -ENOMEM;
+    if (!copy || !ws)
+        goto out;
+    for (int i = 0; i < 3; i++)
+        if (sets[i])
+            memcpy(copy + i * bytes, sets[i], bytes);
+    for (bool last = false;; last = res == 1) {
+        for (int i = 0; i < 3; i++)
+            if (sets[i])
+                memcpy(sets[i], copy + i * bytes, bytes);
+        struct timeval zero = {0, 0};
+        res = green__real.select(n, r, w, e, &zero);
+        if (res < 0)
+            res = -errno;
+        if (res != 0 || last)
+            break;
+        /* The kernel cleared the sets: wait on the program's copies. */
+        fd_set *orig[3];
+        for (int i = 0; i < 3; i++)
+            orig[i] = sets[i] ? (fd_set *)(copy + i * bytes) : NULL;
+        int added = select_add(ws, n, orig[0], orig[1], orig[2]);
+        if ((res = park(ws, (size_t)added, deadline)) < 0)
+            break;
+    }
+out:
+    free(copy);
+    free(ws);
+    return res;
+}
+
+int green__poll_one(int fd, int64_t deadline)
+{
+    struct green__fdwait w;
+    if (green__fdwait_add(&w, fd, GREEN_IN) < 0)
+        return 1;  /* the next call reports the error */
+    return park(&w, 1, deadline);
+}
