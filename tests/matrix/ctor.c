@@ -1,0 +1,8 @@
+/* A library whose constructor runs the snippet: under LD_PRELOAD it runs
+ * before libgreen's own constructor (PITFALLS.md A8). */
+#include "snippet.h"
+
+__attribute__((constructor)) static void ctor(void)
+{
+    snippet("ctor");
+}
