@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "green.h"
@@ -262,6 +263,23 @@ START_TEST(io_readv_parks)
 }
 END_TEST
 
+/* A forked child gets a loop of its own (the parent's epoll instance is
+ * shared with it and must not be touched): green reads work in both. */
+START_TEST(io_fork_child_waits_on_its_own_loop)
+{
+    green_t t = green_spawn(ticker, (void *)(intptr_t)MS(300), NULL);
+    ck_assert_int_eq(read_while_written(read_one), 5);  /* the loop exists */
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(read_while_written(read_one) == 5 ? 0 : 1);
+    ck_assert_int_eq(read_while_written(read_one), 5);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    green_join(t, NULL, GREEN_NEVER);
+}
+END_TEST
+
 static void setup(void)
 {
     ticks = 0;
@@ -281,6 +299,7 @@ int main(void)
     tcase_add_test(tc, io_close_wakes_reader_with_ebadf);
     tcase_add_test(tc, io_close_range_spares_hub_fds);
     tcase_add_test(tc, io_readv_parks);
+    tcase_add_test(tc, io_fork_child_waits_on_its_own_loop);
     suite_add_tcase(s, tc);
     return harness_run(s);
 }
