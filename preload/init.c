@@ -89,7 +89,7 @@ __attribute__((constructor)) static void init(void)
     Dl_info self;
     green__real_ensure();
     green__config_load();
-    if (!dladdr((void *)init, &self) || !self.dli_fname)
+    if (!dladdr(&green__real, &self) || !self.dli_fname)
         return;
     if (!green__config.inherit)
         drop_preload(self.dli_fname);

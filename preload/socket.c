@@ -1,6 +1,6 @@
 /* The socket calls. recv and send families: shape "fd I/O" with
  * MSG_DONTWAIT for the one call. accept cannot be made non-blocking per
- * call: it waits for readiness first (green__io_ready), then calls.
+ * call: it waits for readiness first (green__io_accept_ready), then calls.
  * connect has a shape of its own (green__io_connect). */
 #include "interpose.h"
 
@@ -140,8 +140,12 @@ GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
     int saved = errno;
     unsigned got = 0;
     while (got < vlen) {
+        /* The kernel checks what is left of the timeout after each
+         * datagram: a zero timeout takes one. */
+        struct timespec left = green__remaining(deadline);
         int n = green__real.recvmmsg(fd, vec + got, vlen - got,
-                                     flags | MSG_DONTWAIT, NULL);
+                                     flags | MSG_DONTWAIT,
+                                     timeout ? &left : NULL);
         if (n > 0) {
             got += (unsigned)n;
             if ((flags & MSG_WAITFORONE) || (timeout && green_now() >= deadline))
@@ -189,7 +193,7 @@ GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
 
 GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
-    if (green__io_ready(fd, GREEN_IN) < 0)
+    if (green__io_accept_ready(fd, 0) < 0)
         return -1;
     int r = green__real.accept(fd, addr, alen);
     green__io_accepted(fd, r, false);
@@ -199,7 +203,7 @@ GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 GREEN__INTERPOSE int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen,
                              int flags)
 {
-    if (green__io_ready(fd, GREEN_IN) < 0)
+    if (green__io_accept_ready(fd, flags) < 0)
         return -1;
     int r = green__real.accept4(fd, addr, alen, flags);
     green__io_accepted(fd, r, flags & SOCK_NONBLOCK);

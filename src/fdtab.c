@@ -155,9 +155,9 @@ void green__fd_made(int fd, unsigned info, bool internal)
 
 void green__fd_closed(int fd)
 {
-    /* Even an fd never recorded: a hub may watch it (inherited, or made
-     * inside libc), and must see the number change files. */
-    struct green__fd *e = green__fd_entry(fd);
+    /* An fd the table does not reach has nothing to forget: every fd a
+     * hub watches has an entry (green__fd_watched). */
+    struct green__fd *e = green__fd_peek(fd);
     if (!e)
         return;
     atomic_store(&e->internal, false);
@@ -215,6 +215,12 @@ void green__fd_set_timeo(int fd, int which, int64_t ns)
     changed(e);
     if (atomic_load(&e->info) & GREEN__FD_SHARED)
         atomic_store(&e->info_epoch, atomic_load(&epoch));
+}
+
+unsigned green__fd_watched(int fd)
+{
+    struct green__fd *e = green__fd_entry(fd);
+    return e ? atomic_load_explicit(&e->gen, memory_order_relaxed) : 0;
 }
 
 unsigned green__fd_gen(int fd)

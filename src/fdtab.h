@@ -99,8 +99,7 @@ int green__fd_info(int fd, struct green__fdinfo *out);
  * be made is probed later. */
 void green__fd_made(int fd, unsigned info, bool internal);
 
-/* Records that fd is being closed: new generation, nothing known (even
- * for an fd the table never saw being made). */
+/* Records that fd is being closed: new generation, nothing known. */
 void green__fd_closed(int fd);
 
 /* Records that newfd was made as a duplicate of oldfd: it shares oldfd's
@@ -114,6 +113,10 @@ void green__fd_set_timeo(int fd, int which, int64_t ns);
 
 /* fd's generation (0 for an fd never recorded). */
 unsigned green__fd_gen(int fd);
+
+/* fd's generation, for a hub about to watch fd: makes its entry, so that
+ * a close through a wrapper bumps the generation the hub compares. */
+unsigned green__fd_watched(int fd);
 
 /* Whether fd is libgreen's own. */
 static inline bool green__fd_internal(int fd)

@@ -78,18 +78,31 @@ int green__io_wait(struct green__io *io)
     return r < 0 ? fail(r, io->deadline) : 0;
 }
 
-int green__io_ready(int fd, int events)
+int green__io_accept_ready(int fd, int flags)
 {
     struct green__fdinfo fi;
-    if (!green__gate() || green__fd_internal(fd) ||
-        green__fd_info(fd, &fi) < 0 || (fi.info & GREEN__FD_NONBLOCK) ||
-        (fi.info & GREEN__FD_KIND) == GREEN__FD_FILE)
-        return 0;
-    int64_t timeo = (fi.info & GREEN__FD_KIND) != GREEN__FD_SOCKET ? 0
-                    : events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
-    int64_t deadline = deadline_after(timeo);
-    int r = ready(fd, events, deadline);
-    return r < 0 ? fail(r, deadline) : 0;
+    if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) || !green__gate() ||
+        green__fd_internal(fd) || green__fd_info(fd, &fi) < 0 ||
+        (fi.info & GREEN__FD_NONBLOCK) ||
+        (fi.info & GREEN__FD_KIND) != GREEN__FD_SOCKET)
+        return 0;  /* the real call, which may fail at once */
+    int64_t deadline = deadline_after(fi.rcvtimeo);
+    for (bool checked = false;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (green__real.poll(&p, 1, 0) != 0)
+            return 0;
+        /* Only a listening socket ever becomes ready for accept; on any
+         * other the call fails at once (EINVAL, EOPNOTSUPP). */
+        int on = 0;
+        socklen_t len = sizeof on;
+        if (!checked && (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 ||
+                         !on))
+            return 0;
+        checked = true;
+        int r = green__wait_fd(fd, GREEN_IN, deadline);
+        if (r < 0)
+            return fail(r, deadline);
+    }
 }
 
 /* Drops the first n bytes of the n-entry vector *v. */
@@ -174,10 +187,12 @@ int green__io_connect(struct green__io *io, __CONST_SOCKADDR_ARG addr,
     r = ready(fd, GREEN_OUT, deadline);
     if (r < 0)
         return r == -ETIMEDOUT && green_now() >= deadline ? -EINPROGRESS : r;
-    socklen_t elen = sizeof e;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
-        return -errno;
-    return -e;
+    /* Finish as the kernel's blocking connect does: a second connect sees
+     * the outcome, reports its error and leaves the socket connected or
+     * unconnected (reading SO_ERROR would leave it "connecting"). */
+    if (green__real.connect(fd, addr, len) == 0 || errno == EISCONN)
+        return 0;
+    return -errno;
 }
 
 void green__io_closing(int fd)
@@ -195,17 +210,23 @@ void green__io_closing_range(unsigned first, unsigned last, int *keep)
     *keep = -1;
     if (!green__io_tracking())
         return;
+    /* Only fds the table reaches can have waiters or be libgreen's: walk
+     * its chunks, not the range, which is often 3 to ~0U. */
     struct green__fdtop *t = atomic_load(&green__fdtab);
-    struct green__hub *h = green__hub_current();
-    size_t end = t ? t->n * GREEN__FD_CHUNK : 0;
-    if (h && (size_t)h->nio > end)
-        end = (size_t)h->nio;
-    for (size_t fd = first; fd <= last && fd < end; fd++) {
-        if (green__fd_internal((int)fd)) {
-            *keep = (int)fd;
-            return;
+    size_t n = t ? t->n : 0;
+    for (size_t c = first / GREEN__FD_CHUNK; c < n; c++) {
+        if (!atomic_load(&t->c[c]))
+            continue;
+        size_t lo = c * GREEN__FD_CHUNK, hi = lo + GREEN__FD_CHUNK;
+        for (size_t fd = lo < first ? first : lo; fd < hi; fd++) {
+            if (fd > last)
+                return;
+            if (green__fd_internal((int)fd)) {
+                *keep = (int)fd;
+                return;
+            }
+            green__io_closing((int)fd);
         }
-        green__io_closing((int)fd);
     }
 }
 

@@ -75,11 +75,14 @@ int green__io_wait(struct green__io *io);
 ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
                        ssize_t done, int flags);
 
-/* For calls that cannot be made non-blocking one at a time (accept on a
- * blocking socket): if the call is to be green, waits until fd is ready
- * for events. Returns 0 (now make the real call), or -1 with errno set as
- * for green__io_wait(). May yield. */
-int green__io_ready(int fd, int events);
+/* accept cannot be made non-blocking one call at a time: if the call is
+ * to be green, this waits until listening socket fd has a connection,
+ * then the caller makes the real call (which may still block its OS
+ * thread if another process sharing the socket takes the connection
+ * first). Returns at once where the call fails at once (bad flags, not a
+ * listening socket). Returns 0 (now make the real call), or -1 with errno
+ * set as for green__io_wait(). May yield. */
+int green__io_accept_ready(int fd, int flags);
 
 /* connect(2) on a blocking socket, parked: O_NONBLOCK is set for the
  * one call (the socket is not connected yet, so nobody else is using it)

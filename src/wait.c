@@ -306,7 +306,7 @@ int green__fdwait_add(struct green__fdwait *w, int fd, int events)
     struct green__watch *io = h ? io_get(h, fd) : NULL;
     if (!io)
         return -ENOMEM;
-    unsigned gen = green__fd_gen(fd);
+    unsigned gen = green__fd_watched(fd);
     if (unlikely(io->gen != gen)) {
         /* The number was closed and reused since the watcher was set:
          * epoll forgot the old file, so register afresh. Waiters of the
