@@ -1,5 +1,5 @@
 /* The socket calls. recv and send families: shape "fd I/O" with
- * MSG_DONTWAIT for the one call. accept cannot be made non-blocking per
+ * MSG_DONTWAIT for the one call; the mmsg forms loop in src/io.c. accept cannot be made non-blocking per
  * call: it waits for readiness first (green__io_accept_ready), then calls.
  * connect has a shape of its own (green__io_connect). */
 #include "interpose.h"
@@ -123,11 +123,6 @@ GREEN__INTERPOSE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     }
 }
 
-/* recvmmsg: a blocking call waits for each datagram until vlen are in,
- * unless MSG_WAITFORONE stops it after the first; `timeout` is checked
- * only after each datagram, and what is left of it written back (the
- * kernel's own, odd, rules). An error after some datagrams returns the
- * count. */
 GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
                               int flags, struct timespec *timeout)
 {
@@ -136,59 +131,16 @@ GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
         (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
                      timeout->tv_nsec >= 1000000000)))
         return green__real.recvmmsg(fd, vec, vlen, flags, timeout);
-    int64_t deadline = green__deadline_ts(timeout);
-    int saved = errno;
-    unsigned got = 0;
-    while (got < vlen) {
-        /* The kernel checks what is left of the timeout after each
-         * datagram: a zero timeout takes one. */
-        struct timespec left = green__remaining(deadline);
-        int n = green__real.recvmmsg(fd, vec + got, vlen - got,
-                                     flags | MSG_DONTWAIT,
-                                     timeout ? &left : NULL);
-        if (n > 0) {
-            got += (unsigned)n;
-            if ((flags & MSG_WAITFORONE) || (timeout && green_now() >= deadline))
-                break;
-        } else if ((got && errno != EAGAIN) || green__io_wait(&io) < 0) {
-            break;
-        }
-    }
-    if (!got)
-        return -1;
-    if (timeout)
-        *timeout = green__remaining(deadline);
-    errno = saved;
-    return (int)got;
+    return green__io_recvmmsg(&io, vec, vlen, flags, timeout);
 }
 
-/* sendmmsg: a blocking call sends each message in turn, each as a
- * blocking sendmsg would; an error after some returns the count. */
 GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
                               int flags)
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
         return green__real.sendmmsg(fd, vec, vlen, flags);
-    int saved = errno;
-    unsigned sent = 0;
-    while (sent < vlen) {
-        int n = green__real.sendmmsg(fd, vec + sent, vlen - sent,
-                                     flags | MSG_DONTWAIT);
-        if (n > 0) {
-            sent += (unsigned)n;
-            struct mmsghdr *last = &vec[sent - 1];
-            last->msg_len = (unsigned)green__io_rest(
-                &io, last->msg_hdr.msg_iov, (int)last->msg_hdr.msg_iovlen,
-                last->msg_len, flags);
-        } else if ((sent && errno != EAGAIN) || green__io_wait(&io) < 0) {
-            break;
-        }
-    }
-    if (!sent)
-        return -1;
-    errno = saved;
-    return (int)sent;
+    return green__io_sendmmsg(&io, vec, vlen, flags);
 }
 
 GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)

@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "fdtab.h"
+#include "mux.h"
 #include "wait.h"
 
 #define UNSET (-2)  /* io->deadline before the first wait */
@@ -245,4 +246,57 @@ void green__io_accepted(int lfd, int fd, bool nonblock)
     green__fd_made(fd, info, false);
     green__fd_set_timeo(fd, SO_RCVTIMEO, fi.rcvtimeo);
     green__fd_set_timeo(fd, SO_SNDTIMEO, fi.sndtimeo);
+}
+
+int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
+                       unsigned vlen, int flags, struct timespec *timeout)
+{
+    int64_t deadline = green__deadline_ts(timeout);
+    int saved = errno;
+    unsigned got = 0;
+    while (got < vlen) {
+        /* The kernel checks what is left of the timeout after each
+         * datagram: a zero timeout takes one. */
+        struct timespec left = green__remaining(deadline);
+        int n = green__real.recvmmsg(io->fd, vec + got, vlen - got,
+                                     flags | MSG_DONTWAIT,
+                                     timeout ? &left : NULL);
+        if (n > 0) {
+            got += (unsigned)n;
+            if ((flags & MSG_WAITFORONE) || (timeout && green_now() >= deadline))
+                break;
+        } else if ((got && errno != EAGAIN) || green__io_wait(io) < 0) {
+            break;
+        }
+    }
+    if (!got)
+        return -1;
+    if (timeout)
+        *timeout = green__remaining(deadline);
+    errno = saved;
+    return (int)got;
+}
+
+int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
+                       unsigned vlen, int flags)
+{
+    int saved = errno;
+    unsigned sent = 0;
+    while (sent < vlen) {
+        int n = green__real.sendmmsg(io->fd, vec + sent, vlen - sent,
+                                     flags | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += (unsigned)n;
+            struct mmsghdr *last = &vec[sent - 1];
+            last->msg_len = (unsigned)green__io_rest(
+                io, last->msg_hdr.msg_iov, (int)last->msg_hdr.msg_iovlen,
+                last->msg_len, flags);
+        } else if ((sent && errno != EAGAIN) || green__io_wait(io) < 0) {
+            break;
+        }
+    }
+    if (!sent)
+        return -1;
+    errno = saved;
+    return (int)sent;
 }

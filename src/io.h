@@ -75,6 +75,18 @@ int green__io_wait(struct green__io *io);
 ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
                        ssize_t done, int flags);
 
+/* recvmmsg and sendmmsg after the gate, with the kernel's rules: a
+ * blocking recvmmsg waits for each datagram until vlen are in, unless
+ * MSG_WAITFORONE stops it after the first; `timeout` is checked only after
+ * each datagram, and what is left of it written back. A blocking sendmmsg
+ * sends each message as a blocking sendmsg would. An error after some
+ * messages returns their count, errno untouched. Return -1 with errno set
+ * as for green__io_wait() when none went. May yield. */
+int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
+                       unsigned vlen, int flags, struct timespec *timeout);
+int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
+                       unsigned vlen, int flags);
+
 /* accept cannot be made non-blocking one call at a time: if the call is
  * to be green, this waits until listening socket fd has a connection,
  * then the caller makes the real call (which may still block its OS
