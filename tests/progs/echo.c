@@ -19,20 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report.h"
+
 static const size_t sizes[] = { 1, 100, 4096, 65536, 1 << 20 };
 #define NSIZES (sizeof sizes / sizeof sizes[0])
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
-}
 
 static unsigned char pat(size_t i, size_t size)
 {
@@ -150,19 +140,15 @@ static long serve(int fd)
 
 static int report(const char *label, long total, pid_t pid)
 {
-    int st = 0, bad = 0;
+    char who[32];
     long expect = 0;
     for (size_t k = 0; k < NSIZES; k++)
         expect += (long)sizes[k];
-    if (waitpid(pid, &st, 0) != pid)
-        die("waitpid");
+    int st = reap(pid);
     printf("%s server: echoed %ld bytes (expected %ld), then EOF\n", label, total, expect);
-    if (WIFEXITED(st))
-        printf("%s client: exited %d\n", label, WEXITSTATUS(st));
-    else
-        printf("%s client: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-    bad = total != expect || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
-    return bad;
+    snprintf(who, sizeof who, "%s client", label);
+    status_line(who, st);
+    return total != expect || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 }
 
 static int over_tcp(void)
@@ -175,12 +161,8 @@ static int over_tcp(void)
         getsockname(l, (struct sockaddr *)&a, &len) < 0)
         die("listen");
     printf("tcp: listening on 127.0.0.1\n");
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
+    pid_t pid = fork_child();
     if (pid == 0) {
-        alarm(10);
         close(l);
         int c = socket(AF_INET, SOCK_STREAM, 0);
         if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) < 0) {
@@ -205,12 +187,8 @@ static int over_socketpair(void)
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
         die("socketpair");
     printf("unix: socketpair\n");
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
+    pid_t pid = fork_child();
     if (pid == 0) {
-        alarm(10);
         close(sv[0]);
         _exit(client(sv[1], "unix"));
     }
@@ -222,8 +200,7 @@ static int over_socketpair(void)
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     int bad = over_tcp();
     bad |= over_socketpair();
     printf("echo: %s\n", bad ? "FAILED" : "ok");

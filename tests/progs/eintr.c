@@ -25,24 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "report.h"
+
 static volatile sig_atomic_t hits;
 static timer_t timer;
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-static void show(const char *what, long r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = %ld %s\n", what, r, ename(e));
-    else
-        printf("%s = %ld\n", what, r);
-}
 
 static void showrc(const char *what, int r)
 {
@@ -50,19 +36,6 @@ static void showrc(const char *what, int r)
         printf("%s = %s (returned)\n", what, ename(r));
     else
         printf("%s = %d\n", what, r);
-}
-
-static void check(int ok, const char *what)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "NOT OK");
-    if (!ok)
-        failures++;
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
 }
 
 static void on_signal(int sig)
@@ -80,13 +53,6 @@ static void handle(int sig, int flags)
     sigemptyset(&sa.sa_mask);
     if (sigaction(sig, &sa, NULL) < 0)
         die("sigaction");
-}
-
-static void msleep(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
 }
 
 /* SIGUSR1 after 10 ms, then every 50 ms (in case the first one came before
@@ -113,61 +79,20 @@ static void end(void)
     for (int i = 0; i < 200 && !hits; i++)
         msleep(5);
     arm(0);
-    printf("  handler ran: %s\n", hits ? "yes" : "no");
+    yesno("  handler ran", hits);
 }
 
 /* Ends a case where the signal is blocked or ignored. */
 static void end_now(void)
 {
     arm(0);
-    printf("  handler ran: %s\n", hits ? "yes" : "no");
-}
-
-static void status_line(const char *who, int st)
-{
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", who, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by SIG%s\n", who, sigabbrev_np(WTERMSIG(st)));
-    else
-        printf("%s: status 0x%x\n", who, st);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        failures++;
-}
-
-static int reap(pid_t pid)
-{
-    int st = 0;
-    pid_t r;
-    while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
-    }
-    if (r != pid)
-        die("waitpid");
-    return st;
-}
-
-/* A child that writes 4 bytes into fd after ms milliseconds. */
-static pid_t late_write(int fd, long ms)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
-    if (pid == 0) {
-        alarm(10);
-        msleep(ms);
-        _exit(write(fd, "late", 4) == 4 ? 0 : 2);
-    }
-    return pid;
+    yesno("  handler ran", hits);
 }
 
 /* A child that just exits after ms milliseconds. */
 static pid_t late_exit(long ms, int code)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
+    pid_t pid = fork_child();
     if (pid == 0) {
         msleep(ms);
         _exit(code);
@@ -186,13 +111,6 @@ static int listener(struct sockaddr_in *a, int backlog)
         getsockname(l, (struct sockaddr *)a, &len) < 0)
         die("listen");
     return l;
-}
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The calls that fail with EINTR whatever SA_RESTART says. */
@@ -261,7 +179,7 @@ static void always_eintr(const char *mode)
     showrc("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, now + 2 s, &rem)",
            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, &rem));
     end();
-    printf("  rem untouched: %s\n", rem.tv_sec == 77 && rem.tv_nsec == 88 ? "yes" : "no");
+    yesno("  rem untouched", rem.tv_sec == 77 && rem.tv_nsec == 88);
     begin();
     errno = 0;
     unsigned left = sleep(2);
@@ -283,11 +201,11 @@ static void always_eintr(const char *mode)
     /* A socket with SO_RCVTIMEO is never restarted either. */
     tv = (struct timeval){ 5, 0 };
     setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    t0 = mono();
+    t0 = now();
     begin();
     show("recv(empty socket, SO_RCVTIMEO 5 s)", recv(sv[0], buf, sizeof buf, 0));
     end();
-    check(mono() - t0 < 2.0, "  returned long before the timeout");
+    check(now() - t0 < 2.0, "  returned long before the timeout");
     begin();
     show("read(empty socket, SO_RCVTIMEO 5 s)", read(sv[0], buf, sizeof buf));
     end();
@@ -373,11 +291,11 @@ static void no_restart(void)
     printf("  reaped afterwards: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 
     /* A signal arriving while a read waits for a late writer. */
-    pid = late_write(p[1], 60);
+    pid = late_write(p[1], -1, 60, "late");
     begin();
     show("read(pipe, writer 60 ms late)", read(p[0], buf, sizeof buf));
     end();
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     show("  read again gets the data", read(p[0], buf, sizeof buf));
     close(p[0]);
     close(p[1]);
@@ -395,20 +313,19 @@ static void restart(void)
         die("pipe");
     printf("-- with SA_RESTART\n");
 
-    pid_t pid = late_write(p[1], 60);
+    pid_t pid = late_write(p[1], -1, 60, "late");
     begin();
     show("read(pipe, writer 60 ms late)", read(p[0], buf, sizeof buf));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     end();
-    pid = late_write(sv[1], 60);
+    pid = late_write(sv[1], -1, 60, "late");
     begin();
     show("recv(socket, writer 60 ms late)", recv(sv[0], buf, sizeof buf, 0));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     end();
 
     int l = listener(&a, 4);
-    fflush(stdout);
-    pid = fork();
+    pid = fork_child();
     if (pid == 0) {
         msleep(60);
         int c = socket(AF_INET, SOCK_STREAM, 0);
@@ -417,7 +334,7 @@ static void restart(void)
     begin();
     int s = accept(l, NULL, NULL);
     printf("accept(client 60 ms late) = %s\n", s >= 0 ? "fd" : ename(errno));
-    status_line("  client", reap(pid));
+    expect_exit0("  client", reap(pid));
     end();
     close(s);
     close(l);
@@ -454,7 +371,7 @@ static void sigmasks(void)
     struct timespec ts = { 5, 0 };
     begin();
     msleep(40); /* the signal is now pending, blocked */
-    printf("  handler ran before ppoll: %s\n", hits ? "yes" : "no");
+    yesno("  handler ran before ppoll", hits);
     show("ppoll(empty pipe, 5 s, empty sigmask) with SIGUSR1 pending", ppoll(&pfd, 1, &ts, &none));
     end();
     fd_set r;
@@ -474,12 +391,12 @@ static void sigmasks(void)
     end();
     close(ep);
     sigprocmask(SIG_SETMASK, NULL, &cur);
-    printf("  SIGUSR1 still blocked afterwards: %s\n", sigismember(&cur, SIGUSR1) ? "yes" : "no");
+    yesno("  SIGUSR1 still blocked afterwards", sigismember(&cur, SIGUSR1));
 
     /* With SIGUSR1 blocked and no sigmask argument, the signal waits. */
     begin();
     show("poll(empty pipe, 40 ms) with SIGUSR1 blocked", poll(&pfd, 1, 40));
-    printf("  handler ran while blocked: %s\n", hits ? "yes" : "no");
+    yesno("  handler ran while blocked", hits);
     sigprocmask(SIG_UNBLOCK, &block, NULL);
     end();
 
@@ -509,9 +426,9 @@ static void ignored(void)
     /* SIGCHLD's default action is to ignore: a child exiting interrupts
      * nothing, and a later waitpid still finds it. */
     pid_t quick = late_exit(10, 3);
-    pid_t writer = late_write(p[1], 60);
+    pid_t writer = late_write(p[1], -1, 60, "late");
     show("read(pipe, another child exits meanwhile)", read(p[0], buf, sizeof buf));
-    status_line("  writer", reap(writer));
+    expect_exit0("  writer", reap(writer));
     int st = reap(quick);
     printf("  the other child reaped afterwards: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 
@@ -520,7 +437,7 @@ static void ignored(void)
     hits = 0;
     quick = late_exit(20, 3);
     show("read(empty pipe) with a SIGCHLD handler, child exits in 20 ms", read(p[0], buf, sizeof buf));
-    printf("  handler ran: %s\n", hits ? "yes" : "no");
+    yesno("  handler ran", hits);
     st = reap(quick);
     printf("  child reaped: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     signal(SIGCHLD, SIG_DFL);
@@ -530,8 +447,7 @@ static void ignored(void)
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     struct sigevent sev;
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_SIGNAL;
@@ -548,6 +464,5 @@ int main(void)
     handle(SIGUSR1, 0);
     sigmasks();
     ignored();
-    printf("eintr: %d failures\n", failures);
-    return failures ? 1 : 0;
+    return finish_program("eintr");
 }

@@ -20,69 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-static void show(const char *what, long r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = %ld %s\n", what, r, ename(e));
-    else
-        printf("%s = %ld\n", what, r);
-}
-
-static void showfd(const char *what, int r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = -1 %s\n", what, ename(e));
-    else
-        printf("%s = fd\n", what);
-}
-
-static void yesno(const char *what, int v)
-{
-    printf("%s: %s\n", what, v ? "yes" : "no");
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
-}
-
-/* Setup write whose result is not itself a check: a failure still counts. */
-static void put(int fd, const char *s)
-{
-    ssize_t n = write(fd, s, strlen(s));
-    if (n != (ssize_t)strlen(s)) {
-        printf("setup write failed: %s\n", n < 0 ? ename(errno) : "short");
-        failures++;
-    }
-}
-
-static void msleep(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
-}
-
-static int closed_fd(void)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        die("pipe");
-    close(p[0]);
-    close(p[1]);
-    return p[0];
-}
+#include "report.h"
 
 static int nonblock(int fd)
 {
@@ -112,40 +50,6 @@ static long kernel_flags(int fd)
         }
     fclose(f);
     return found ? (long)flags : -1;
-}
-
-static void status_line(const char *who, int st)
-{
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", who, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by SIG%s\n", who, sigabbrev_np(WTERMSIG(st)));
-    else
-        printf("%s: status 0x%x\n", who, st);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        failures++;
-}
-
-static pid_t late_write(int fd, long ms)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
-    if (pid == 0) {
-        alarm(10);
-        msleep(ms);
-        _exit(write(fd, "late", 4) == 4 ? 0 : 2);
-    }
-    return pid;
-}
-
-static int reap(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        die("waitpid");
-    return st;
 }
 
 static void test_dup(void)
@@ -457,17 +361,17 @@ static void test_blocking_flags(void)
 
     /* Reads that really had to wait must leave the description blocking:
      * O_NONBLOCK belongs to the open file description (PITFALLS A10). */
-    pid_t pid = late_write(p[1], 20);
+    pid_t pid = late_write(p[1], -1, 20, "late");
     show("read(pipe, writer 20 ms late)", read(p[0], buf, sizeof buf));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     show("  F_GETFL has O_NONBLOCK", nonblock(p[0]));
     long kf = kernel_flags(p[0]);
     yesno("  /proc/self/fdinfo flags have O_NONBLOCK", kf >= 0 && (kf & O_NONBLOCK));
     yesno("  /proc/self/fdinfo flags readable", kf >= 0);
 
-    pid = late_write(sv[1], 20);
+    pid = late_write(sv[1], -1, 20, "late");
     show("recv(socketpair, writer 20 ms late)", recv(sv[0], buf, sizeof buf, 0));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     show("  F_GETFL has O_NONBLOCK", nonblock(sv[0]));
     kf = kernel_flags(sv[0]);
     yesno("  /proc/self/fdinfo flags have O_NONBLOCK", kf >= 0 && (kf & O_NONBLOCK));
@@ -475,21 +379,19 @@ static void test_blocking_flags(void)
     yesno("  peer's /proc/self/fdinfo flags have O_NONBLOCK", kf >= 0 && (kf & O_NONBLOCK));
 
     /* A forked child shares the description and sees the same flags. */
-    fflush(stdout);
-    pid = fork();
+    pid = fork_child();
     if (pid == 0)
         _exit(nonblock(p[0]) ? 3 : 0);
-    status_line("  child sees the pipe blocking", reap(pid));
+    expect_exit0("  child sees the pipe blocking", reap(pid));
 
     /* The user's O_NONBLOCK is visible to a child sharing the description. */
     fcntl(p[0], F_SETFL, O_NONBLOCK);
-    fflush(stdout);
-    pid = fork();
+    pid = fork_child();
     if (pid == 0) {
         char b;
         _exit(read(p[0], &b, 1) < 0 && errno == EAGAIN ? 0 : 3);
     }
-    status_line("  child reading the O_NONBLOCK pipe gets EAGAIN", reap(pid));
+    expect_exit0("  child reading the O_NONBLOCK pipe gets EAGAIN", reap(pid));
     kf = kernel_flags(p[0]);
     yesno("  /proc/self/fdinfo flags have O_NONBLOCK after F_SETFL", kf >= 0 && (kf & O_NONBLOCK));
     close(p[0]);
@@ -514,17 +416,16 @@ static void test_close_all(void)
     pfd.revents = 0;
     show("  poll(empty, 20 ms)", poll(&pfd, 1, 20));
     show("  nanosleep(10 ms)", nanosleep(&(struct timespec){ 0, 10000000L }, NULL));
-    pid_t pid = late_write(p[1], 20);
+    pid_t pid = late_write(p[1], -1, 20, "late");
     show("  read(writer 20 ms late)", read(p[0], buf, sizeof buf));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     close(p[0]);
     close(p[1]);
 }
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     test_dup();
     test_fcntl();
     test_ioctl();
@@ -533,6 +434,5 @@ int main(void)
     test_open();
     test_blocking_flags();
     test_close_all();
-    printf("fd_ops: %d failures\n", failures);
-    return failures ? 1 : 0;
+    return finish_program("fd_ops");
 }

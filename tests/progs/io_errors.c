@@ -17,29 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-/* Prints "what = r", or "what = -1 ENAME" when r < 0. Reads errno first. */
-static void show(const char *what, long r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = %ld %s\n", what, r, ename(e));
-    else
-        printf("%s = %ld\n", what, r);
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
-}
+#include "report.h"
 
 /* Deliberately bad arguments, hidden from the compiler's checks. */
 static volatile int minus_one = -1;
@@ -50,56 +28,16 @@ static unsigned char pat(size_t i)
     return (unsigned char)(i * 7 + (i >> 11) + 3);
 }
 
-/* An fd number that was open and has just been closed. */
-static int closed_fd(void)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        die("pipe");
-    close(p[0]);
-    close(p[1]);
-    return p[0];
-}
-
-static void status_line(const char *who, int st)
-{
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", who, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by SIG%s\n", who, sigabbrev_np(WTERMSIG(st)));
-    else
-        printf("%s: status 0x%x\n", who, st);
-}
-
-/* status_line() for a child that must exit 0; anything else is a failure. */
-static void expect_exit0(const char *who, int st)
-{
-    status_line(who, st);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        failures++;
-}
-
+/* Forks; the child runs fn(arg) and exits with its result. */
 static pid_t spawn(int (*fn)(void *), void *arg)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
+    pid_t pid = fork_child();
     if (pid == 0) {
-        alarm(10);
         int r = fn(arg);
         fflush(stdout);
         _exit(r);
     }
     return pid;
-}
-
-static int reap(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        die("waitpid");
-    return st;
 }
 
 static void bad_fds(void)
@@ -191,14 +129,6 @@ static void bad_args(void)
     close(d);
 }
 
-static int late_writer(void *arg)
-{
-    int fd = *(int *)arg;
-    struct timespec ts = { 0, 20 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
-    return write(fd, "late", 4) == 4 ? 0 : 2;
-}
-
 static void eof_and_short(void)
 {
     char buf[128];
@@ -220,7 +150,7 @@ static void eof_and_short(void)
     /* A blocking read that has to wait for a writer. */
     if (pipe(p) < 0)
         die("pipe");
-    pid_t pid = spawn(late_writer, &p[1]);
+    pid_t pid = late_write(p[1], -1, 20, "late");
     memset(buf, 0, sizeof buf);
     long n = read(p[0], buf, sizeof buf);
     show("read(pipe, data arrives after 20 ms)", n);
@@ -417,8 +347,7 @@ static void big_write(void)
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     bad_fds();
     bad_args();
     eof_and_short();
@@ -426,6 +355,5 @@ int main(void)
     epipe();
     positioned();
     big_write();
-    printf("io_errors: %d failures\n", failures);
-    return failures ? 1 : 0;
+    return finish_program("io_errors");
 }

@@ -15,19 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report.h"
+
 #define TOTAL (8u << 20)
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
-}
 
 static unsigned char pat(size_t i)
 {
@@ -98,20 +88,9 @@ static int stage2(int in, uint32_t expect)
     return h == expect ? 0 : 4;
 }
 
-static void status_line(const char *who, int st)
-{
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", who, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by SIG%s\n", who, sigabbrev_np(WTERMSIG(st)));
-    else
-        printf("%s: status 0x%x\n", who, st);
-}
-
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     int a[2], b[2];
     if (pipe(a) < 0 || pipe(b) < 0)
         die("pipe");
@@ -125,22 +104,15 @@ int main(void)
         expect = fnv1a(expect, &t, 1);
     }
     printf("pipeline: %u bytes through 2 pipes\n", TOTAL);
-    fflush(stdout);
 
-    pid_t p1 = fork();
-    if (p1 < 0)
-        die("fork");
+    pid_t p1 = fork_child();
     if (p1 == 0) {
-        alarm(10);
         close(a[1]);
         close(b[0]);
         _exit(stage1(a[0], b[1]));
     }
-    pid_t p2 = fork();
-    if (p2 < 0)
-        die("fork");
+    pid_t p2 = fork_child();
     if (p2 == 0) {
-        alarm(10);
         close(a[0]);
         close(a[1]);
         close(b[1]);
@@ -162,9 +134,8 @@ int main(void)
     }
     close(a[1]);
 
-    int st1 = 0, st2 = 0;
-    waitpid(p1, &st1, 0);
-    waitpid(p2, &st2, 0);
+    int st1 = reap(p1);
+    int st2 = reap(p2);
     printf("parent: expected checksum %08x\n", expect);
     printf("parent: short or failed writes: %d\n", short_writes);
     status_line("stage 1", st1);

@@ -19,56 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "report.h"
 
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-/* Prints "what = r", or "what = -1 ENAME" when r < 0. Reads errno first. */
-static void show(const char *what, long r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = %ld %s\n", what, r, ename(e));
-    else
-        printf("%s = %ld\n", what, r);
-}
-
-static void showfd(const char *what, int r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = -1 %s\n", what, ename(e));
-    else
-        printf("%s = fd\n", what);
-}
-
-static void check(int ok, const char *what)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "NOT OK");
-    if (!ok)
-        failures++;
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
-}
-
-/* Setup I/O whose result is not itself a check: a failure still counts. */
-static void put(int fd, const char *s)
-{
-    ssize_t n = write(fd, s, strlen(s));
-    if (n != (ssize_t)strlen(s)) {
-        printf("setup write failed: %s\n", n < 0 ? ename(errno) : "short");
-        failures++;
-    }
-}
-
+/* Setup read whose result is not itself a check: a failure still counts. */
 static void drain(int fd)
 {
     char b[64];
@@ -83,13 +36,6 @@ static volatile int minus_one = -1;
 static void *volatile null_ptr;
 static struct pollfd *volatile hide_size; /* keeps _FORTIFY_SOURCE's poll check out */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Elapsed time of a timed-out wait: never early (the kernel rounds timeouts
  * up), and not absurdly late. */
 static void check_waited(double t0, double secs)
@@ -98,11 +44,37 @@ static void check_waited(double t0, double secs)
     check(dt >= secs && dt < secs + 1.5, "  elapsed at least the timeout");
 }
 
-static void msleep(long ms)
+/* The signal set holding sig alone, for the sigmask arguments. */
+static sigset_t just(int sig)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    return set;
+}
+
+struct bitname {
+    unsigned bit;
+    const char *name;
+};
+
+/* Writes the names of the bits in r, "|"-separated, into s (128 bytes);
+ * unnamed bits as a hex rest, no bits as "0". */
+static const char *bitnames(char *s, unsigned r, const struct bitname *names, size_t n)
+{
+    s[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r & names[i].bit) {
+            if (s[0])
+                strcat(s, "|");
+            strcat(s, names[i].name);
+            r &= ~names[i].bit;
+        }
+    if (r)
+        sprintf(s + strlen(s), "%s0x%x", s[0] ? "|" : "", r);
+    if (!s[0])
+        strcpy(s, "0");
+    return s;
 }
 
 /* Names of poll bits; four rotating buffers, so a printf may take several. */
@@ -110,101 +82,23 @@ static const char *pollbits(int r)
 {
     static char bufs[4][128];
     static int next;
-    char *s = bufs[next++ % 4];
-    static const struct {
-        int bit;
-        const char *name;
-    } names[] = { { POLLIN, "POLLIN" },         { POLLPRI, "POLLPRI" },
-                  { POLLOUT, "POLLOUT" },       { POLLERR, "POLLERR" },
-                  { POLLHUP, "POLLHUP" },       { POLLNVAL, "POLLNVAL" },
-                  { POLLRDNORM, "POLLRDNORM" }, { POLLRDBAND, "POLLRDBAND" },
-                  { POLLWRNORM, "POLLWRNORM" }, { POLLWRBAND, "POLLWRBAND" },
-                  { POLLRDHUP, "POLLRDHUP" } };
-    s[0] = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (r & names[i].bit) {
-            if (s[0])
-                strcat(s, "|");
-            strcat(s, names[i].name);
-            r &= ~names[i].bit;
-        }
-    if (r)
-        sprintf(s + strlen(s), "%s0x%x", s[0] ? "|" : "", (unsigned)r);
-    if (!s[0])
-        strcpy(s, "0");
-    return s;
+    static const struct bitname names[] = {
+        { POLLIN, "POLLIN" },         { POLLPRI, "POLLPRI" },       { POLLOUT, "POLLOUT" },
+        { POLLERR, "POLLERR" },       { POLLHUP, "POLLHUP" },       { POLLNVAL, "POLLNVAL" },
+        { POLLRDNORM, "POLLRDNORM" }, { POLLRDBAND, "POLLRDBAND" }, { POLLWRNORM, "POLLWRNORM" },
+        { POLLWRBAND, "POLLWRBAND" }, { POLLRDHUP, "POLLRDHUP" }
+    };
+    return bitnames(bufs[next++ % 4], (unsigned)r, names, sizeof names / sizeof names[0]);
 }
 
 static const char *epollbits(uint32_t r)
 {
     static char bufs[4][128];
     static int next;
-    char *s = bufs[next++ % 4];
-    static const struct {
-        uint32_t bit;
-        const char *name;
-    } names[] = { { EPOLLIN, "EPOLLIN" },   { EPOLLPRI, "EPOLLPRI" },
-                  { EPOLLOUT, "EPOLLOUT" }, { EPOLLERR, "EPOLLERR" },
-                  { EPOLLHUP, "EPOLLHUP" }, { EPOLLRDHUP, "EPOLLRDHUP" } };
-    s[0] = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (r & names[i].bit) {
-            if (s[0])
-                strcat(s, "|");
-            strcat(s, names[i].name);
-            r &= ~names[i].bit;
-        }
-    if (r)
-        sprintf(s + strlen(s), "%s0x%x", s[0] ? "|" : "", (unsigned)r);
-    if (!s[0])
-        strcpy(s, "0");
-    return s;
-}
-
-static int closed_fd(void)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        die("pipe");
-    close(p[0]);
-    close(p[1]);
-    return p[0];
-}
-
-static void status_line(const char *who, int st)
-{
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", who, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by SIG%s\n", who, sigabbrev_np(WTERMSIG(st)));
-    else
-        printf("%s: status 0x%x\n", who, st);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        failures++;
-}
-
-/* A child that writes "x" into fd after ms milliseconds. */
-static pid_t late_write(int fd, int other, long ms)
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
-    if (pid == 0) {
-        alarm(10);
-        close(other);
-        msleep(ms);
-        _exit(write(fd, "x", 1) == 1 ? 0 : 2);
-    }
-    return pid;
-}
-
-static int reap(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        die("waitpid");
-    return st;
+    static const struct bitname names[] = { { EPOLLIN, "EPOLLIN" },   { EPOLLPRI, "EPOLLPRI" },
+                                            { EPOLLOUT, "EPOLLOUT" }, { EPOLLERR, "EPOLLERR" },
+                                            { EPOLLHUP, "EPOLLHUP" }, { EPOLLRDHUP, "EPOLLRDHUP" } };
+    return bitnames(bufs[next++ % 4], r, names, sizeof names / sizeof names[0]);
 }
 
 static void test_poll(void)
@@ -256,10 +150,10 @@ static void test_poll(void)
 
     /* A blocking poll woken by a writer. */
     drain(p[0]);
-    pid_t pid = late_write(p[1], p[0], 20);
+    pid_t pid = late_write(p[1], p[0], 20, "x");
     show("poll(empty pipe, -1) until a child writes", poll(&e, 1, -1));
     printf("  revents %s\n", pollbits(e.revents));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     drain(p[0]);
 
     close(p[1]);
@@ -325,9 +219,7 @@ static void test_ppoll(void)
     show("ppoll(empty pipe, 40 ms, NULL sigmask)", ppoll(&e, 1, &ts, NULL));
     check_waited(t0, 0.040);
     printf("  timespec after = {%ld, %ld}\n", (long)ts.tv_sec, ts.tv_nsec);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
+    sigset_t set = just(SIGUSR1);
     ts = (struct timespec){ 0, 20000000L };
     show("ppoll(empty pipe, 20 ms, sigmask {SIGUSR1})", ppoll(&e, 1, &ts, &set));
     put(p[1], "x");
@@ -401,7 +293,7 @@ static void test_select(void)
     show("select(empty pipes, 50 ms)", select(nfds, &r, NULL, NULL, &tv));
     check_waited(t0, 0.050);
     printf("  timeval after = {%ld, %ld}\n", (long)tv.tv_sec, (long)tv.tv_usec);
-    printf("  read set cleared: %s\n", !FD_ISSET(p[0], &r) && !FD_ISSET(q[0], &r) ? "yes" : "no");
+    yesno("  read set cleared", !FD_ISSET(p[0], &r) && !FD_ISSET(q[0], &r));
     tv = (struct timeval){ 0, 0 };
     FD_ZERO(&r);
     FD_SET(p[0], &r);
@@ -412,12 +304,12 @@ static void test_select(void)
     check_waited(t0, 0.020);
 
     /* A blocking select woken by a writer. */
-    pid_t pid = late_write(p[1], -1, 20);
+    pid_t pid = late_write(p[1], -1, 20, "x");
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     show("select(empty pipe, NULL timeout) until a child writes", select(nfds, &r, NULL, NULL, NULL));
     show("  p[0] ready", FD_ISSET(p[0], &r) != 0);
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     drain(p[0]);
 
     /* Exceptional conditions: a pipe never has one. */
@@ -440,9 +332,7 @@ static void test_select(void)
     show("pselect(empty pipe, 30 ms, NULL sigmask)", pselect(nfds, &r, NULL, NULL, &ts, NULL));
     check_waited(t0, 0.030);
     printf("  timespec after = {%ld, %ld}\n", (long)ts.tv_sec, ts.tv_nsec);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR2);
+    sigset_t set = just(SIGUSR2);
     ts = (struct timespec){ 0, 10000000L };
     FD_ZERO(&r);
     FD_SET(p[0], &r);
@@ -557,15 +447,13 @@ static void test_epoll(void)
     epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev);
 
     /* A blocking epoll_wait woken by a writer. */
-    pid_t pid = late_write(p[1], -1, 20);
+    pid_t pid = late_write(p[1], -1, 20, "x");
     show("epoll_wait(-1) until a child writes", epoll_wait(ep, out, 4, -1));
-    status_line("  writer", reap(pid));
+    expect_exit0("  writer", reap(pid));
     drain(p[0]);
 
     show("epoll_pwait(NULL sigmask, timeout 0)", epoll_pwait(ep, out, 4, 0, NULL));
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
+    sigset_t set = just(SIGUSR1);
     t0 = now();
     show("epoll_pwait(sigmask {SIGUSR1}, 30 ms)", epoll_pwait(ep, out, 4, 30, &set));
     check_waited(t0, 0.030);
@@ -600,12 +488,10 @@ static void test_epoll(void)
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     test_poll();
     test_ppoll();
     test_select();
     test_epoll();
-    printf("poll_errors: %d failures\n", failures);
-    return failures ? 1 : 0;
+    return finish_program("poll_errors");
 }

@@ -12,22 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-static void show(const char *what, long r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = %ld %s\n", what, r, ename(e));
-    else
-        printf("%s = %ld\n", what, r);
-}
+#include "report.h"
 
 /* For functions that return an error number: "what = 0" or "what = ENAME
  * (returned)" (or the negative value thrd_sleep returns), followed by errno,
@@ -44,35 +29,16 @@ static void showrc(const char *what, int r)
     printf(", errno %s\n", e ? ename(e) : "0");
 }
 
-static void check(int ok, const char *what)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "NOT OK");
-    if (!ok)
-        failures++;
-}
-
-static double clock_now(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double mono(void)
-{
-    return clock_now(CLOCK_MONOTONIC);
-}
-
 /* Relative sleeps are measured on CLOCK_MONOTONIC; never early. */
 static void check_slept(double t0, double secs)
 {
-    double dt = mono() - t0;
+    double dt = now() - t0;
     check(dt >= secs && dt < secs + 1.5, "  slept at least the requested time");
 }
 
 static void check_quick(double t0)
 {
-    check(mono() - t0 < 1.0, "  returned at once");
+    check(now() - t0 < 1.0, "  returned at once");
 }
 
 static void test_nanosleep(void)
@@ -94,13 +60,13 @@ static void test_nanosleep(void)
     show("nanosleep({0, 0})", nanosleep(&req, NULL));
 
     req = (struct timespec){ 0, 20000000L };
-    t0 = mono();
+    t0 = now();
     show("nanosleep(20 ms)", nanosleep(&req, NULL));
     check_slept(t0, 0.020);
 
     req = (struct timespec){ 0, 20000000L };
     rem = (struct timespec){ 77, 88 };
-    t0 = mono();
+    t0 = now();
     show("nanosleep(20 ms, &rem)", nanosleep(&req, &rem));
     check_slept(t0, 0.020);
     printf("  rem after success = {%ld, %ld}\n", (long)rem.tv_sec, rem.tv_nsec);
@@ -119,15 +85,15 @@ static void test_clock_nanosleep(void)
 
     errno = 0;
     req = (struct timespec){ 0, 20000000L };
-    t0 = mono();
+    t0 = now();
     showrc("clock_nanosleep(CLOCK_REALTIME, 0, 20 ms)", clock_nanosleep(CLOCK_REALTIME, 0, &req, NULL));
     check_slept(t0, 0.020);
-    t0 = mono();
+    t0 = now();
     rem = (struct timespec){ 77, 88 };
     showrc("clock_nanosleep(CLOCK_MONOTONIC, 0, 20 ms, &rem)", clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem));
     check_slept(t0, 0.020);
     printf("  rem after success = {%ld, %ld}\n", (long)rem.tv_sec, rem.tv_nsec);
-    t0 = mono();
+    t0 = now();
     showrc("clock_nanosleep(CLOCK_BOOTTIME, 0, 10 ms)",
            clock_nanosleep(CLOCK_BOOTTIME, 0, &(struct timespec){ 0, 10000000L }, NULL));
     check_slept(t0, 0.010);
@@ -158,12 +124,12 @@ static void test_clock_nanosleep(void)
               "  woke at or after the deadline");
         printf("  rem untouched = %s\n", rem.tv_sec == 77 && rem.tv_nsec == 88 ? "yes" : "no");
         dl.tv_sec -= 5;
-        t0 = mono();
+        t0 = now();
         snprintf(what, sizeof what, "clock_nanosleep(%s, TIMER_ABSTIME, 5 s in the past)", clocks[i].name);
         showrc(what, clock_nanosleep(clocks[i].id, TIMER_ABSTIME, &dl, NULL));
         check_quick(t0);
     }
-    t0 = mono();
+    t0 = now();
     showrc("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {0, 0})",
            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &(struct timespec){ 0, 0 }, NULL));
     check_quick(t0);
@@ -199,7 +165,7 @@ static void test_legacy(void)
     double t0;
 
     errno = 0;
-    t0 = mono();
+    t0 = now();
     show("sleep(0)", sleep(0));
     check_quick(t0);
     printf("  errno %s\n", errno ? ename(errno) : "0");
@@ -207,16 +173,16 @@ static void test_legacy(void)
     show("sleep(0) with errno preset to EBADF", sleep(0));
     printf("  errno %s\n", errno ? ename(errno) : "0");
     errno = 0;
-    t0 = mono();
+    t0 = now();
     show("usleep(0)", usleep(0));
     check_quick(t0);
-    t0 = mono();
+    t0 = now();
     show("usleep(20000)", usleep(20000));
     check_slept(t0, 0.020);
 
     errno = 0;
     struct timespec req = { 0, 20000000L }, rem = { 77, 88 };
-    t0 = mono();
+    t0 = now();
     showrc("thrd_sleep(20 ms, &rem)", thrd_sleep(&req, &rem));
     check_slept(t0, 0.020);
     printf("  rem after success = {%ld, %ld}\n", (long)rem.tv_sec, rem.tv_nsec);
@@ -229,18 +195,16 @@ static void test_legacy(void)
     req = (struct timespec){ 0, 0 };
     showrc("thrd_sleep({0, 0})", thrd_sleep(&req, NULL));
     errno = 0;
-    t0 = mono();
+    t0 = now();
     show("thrd_yield() returns", (thrd_yield(), 0));
     check_quick(t0);
 }
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     test_nanosleep();
     test_clock_nanosleep();
     test_legacy();
-    printf("sleep_errors: %d failures\n", failures);
-    return failures ? 1 : 0;
+    return finish_program("sleep_errors");
 }

@@ -23,100 +23,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static const char *ename(int e)
-{
-    const char *n = strerrorname_np(e);
-    return n ? n : "E?";
-}
-
-/* Prints "what = r", or "what = -1 ENAME" when r < 0. Reads errno first. */
-static void show(const char *what, long r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = %ld %s\n", what, r, ename(e));
-    else
-        printf("%s = %ld\n", what, r);
-}
-
-/* For calls returning a new fd: "what = fd" or "what = -1 ENAME". */
-static void showfd(const char *what, int r)
-{
-    int e = errno;
-    if (r < 0)
-        printf("%s = -1 %s\n", what, ename(e));
-    else
-        printf("%s = fd\n", what);
-}
-
-static void check(int ok, const char *what)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "NOT OK");
-    if (!ok)
-        failures++;
-}
-
-static void die(const char *what)
-{
-    printf("setup failed: %s: %s\n", what, ename(errno));
-    exit(1);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void msleep(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
-}
-
-static void status_line(const char *who, int st)
-{
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", who, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by SIG%s\n", who, sigabbrev_np(WTERMSIG(st)));
-    else
-        printf("%s: status 0x%x\n", who, st);
-}
-
-static void expect_exit0(const char *who, int st)
-{
-    status_line(who, st);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        failures++;
-}
+#include "report.h"
 
 /* Forks; the child runs fn(a, b) and exits with its result. */
 static pid_t spawn(int (*fn)(int, int), int a, int b)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
+    pid_t pid = fork_child();
     if (pid == 0) {
-        alarm(10);
         int r = fn(a, b);
         fflush(stdout);
         _exit(r);
     }
     return pid;
-}
-
-static int reap(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid)
-        die("waitpid");
-    return st;
 }
 
 static struct sockaddr_in loopback(int port)
@@ -519,8 +437,7 @@ static void shutdown_linger(void)
 
     /* RST while the reader is blocked in recv. */
     tcp_pair(&c, &s);
-    fflush(stdout);
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid == 0) {
         close(s);
         msleep(20);
@@ -858,8 +775,7 @@ static void mmsg(void)
     show("recvmmsg(timeout tv_nsec -1)", recvmmsg(b, in, 3, 0, &tmo));
 
     /* A child sends one datagram after 20 ms: recvmmsg(MSG_WAITFORONE) waits. */
-    fflush(stdout);
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid == 0) {
         msleep(20);
         _exit(send(a, "late", 4, 0) == 4 ? 0 : 2);
@@ -913,8 +829,7 @@ static void seqpacket(void)
 
 int main(void)
 {
-    alarm(10);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* a hang still shows the lines before it */
+    start_program();
     socket_errors();
     connect_errors();
     accept_errors();
@@ -927,6 +842,5 @@ int main(void)
     scm_rights();
     mmsg();
     seqpacket();
-    printf("sock_errors: %d failures\n", failures);
-    return failures ? 1 : 0;
+    return finish_program("sock_errors");
 }

@@ -31,7 +31,10 @@ END_TEST
 START_TEST(fdtab_generations)
 {
     ck_assert_uint_eq(green__fd_gen(77), 0);
-    green__fd_closed(77);  /* never recorded: still a new generation */
+    green__fd_closed(1 << 30);  /* nothing known: nothing made, no growth */
+    ck_assert_ptr_null(green__fd_peek(1 << 30));
+    ck_assert_uint_eq(green__fd_watched(77), 0);  /* a hub watches it... */
+    green__fd_closed(77);  /* ...so a close is a new generation */
     ck_assert_uint_eq(green__fd_gen(77), 1);
     green__fd_made(77, GREEN__FD_KNOWN | GREEN__FD_SOCKET, true);
     ck_assert_uint_eq(green__fd_gen(77), 2);
