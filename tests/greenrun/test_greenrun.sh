@@ -258,10 +258,56 @@ if [ -n "$static" ]; then
     run "$G" "$tmp/static-interp"
     t "a script whose interpreter is static is refused" \
       'refused "interpreter $static: it is statically linked"'
+    printf '#! \t%s -x arg\n' "$static" >"$tmp/static-interp-args"
+    chmod +x "$tmp/static-interp-args"
+    run "$G" "$tmp/static-interp-args"
+    t "#! with blanks before the interpreter and arguments after it" \
+      'refused "interpreter $static: it is statically linked"'
 else
-    for d in "static program" "static program through PATH" "static interpreter"; do
+    for d in "static program" "static program through PATH" "static interpreter" \
+             "static interpreter after blanks"; do
         skip "$d is refused" "cannot link -static"
     done
+fi
+
+# far_phdrs SRC DST: copies the ELF program SRC to DST, with its program
+# header table copied again to the end of the file (page-aligned) and
+# e_phoff pointing there, beyond the first bytes greenrun reads.
+far_phdrs() {
+    # shellcheck disable=SC2046 # one positional parameter per byte
+    set -- "$1" "$2" $(od -An -v -t u1 -j 32 -N 26 -- "$1")  # bytes 32-57
+    phoff=$(($3 + $4 * 256 + $5 * 65536 + $6 * 16777216))
+    size=$(((${25} + ${26} * 256) * (${27} + ${28} * 256)))
+    fsize=$(wc -c <"$1")
+    far=$(((fsize + 4095) / 4096 * 4096))
+    cp "$1" "$2" &&
+    dd if=/dev/zero bs=1 count=$((far - fsize)) 2>/dev/null >>"$2" &&
+    dd if="$1" bs=1 skip="$phoff" count="$size" 2>/dev/null >>"$2" &&
+    esc= && for i in 0 1 2 3 4 5 6 7; do
+        b=$((far >> (8 * i) & 255))
+        esc="$esc\\0$((b / 64))$((b / 8 % 8))$((b % 8))"
+    done &&
+    printf '%b' "$esc" | dd of="$2" bs=1 seek=32 conv=notrunc 2>/dev/null &&
+    [ "$(od -An -t u8 -j 32 -N 8 -- "$2" | tr -d ' ')" = "$far" ] && [ $far -ge 8192 ]
+}
+
+if [ -n "$static" ] && far_phdrs "$static" "$tmp/static-far"; then
+    run "$G" "$tmp/static-far"
+    t "a static program with its program headers far in the file is refused" \
+      'refused "statically linked"'
+else
+    skip "a static program with its program headers far in the file is refused" \
+      "no static program or cannot patch it"
+fi
+if far_phdrs "$probe" "$tmp/dynamic-far"; then
+    # Only greenrun's verdict counts: the copy need not run (the kernel
+    # derives AT_PHDR from the segment that holds e_phoff, and none does).
+    run "$G" "$tmp/dynamic-far"
+    t "a dynamic program with its program headers far in the file is not refused" \
+      '[ $rc != 126 ] && ! has "$err" "cannot be preloaded"'
+else
+    skip "a dynamic program with its program headers far in the file is not refused" \
+      "cannot patch it"
 fi
 
 if [ -n "$static_pie" ]; then
@@ -292,8 +338,15 @@ if [ -n "$setcap" ] && [ -n "$getcap" ] &&
    "$setcap" cap_net_raw+ep "$tmp/caps" 2>/dev/null; then
     run "$G" "$tmp/caps"
     t "a program with file capabilities is refused" 'refused capabilities'
+    mkdir "$tmp/-d"
+    cp "$tmp/caps" "$tmp/-d/caps"
+    "$setcap" cap_net_raw+ep "$tmp/-d/caps"
+    run "$G" -- -d/caps     # in $tmp; getcap must not take it for an option
+    t "a path starting with - is checked for capabilities too" 'refused capabilities'
 else
-    skip "a program with file capabilities is refused" "no setcap/getcap or no permission"
+    for d in "a program with file capabilities" "a path starting with - with capabilities"; do
+        skip "$d is refused" "no setcap/getcap or no permission"
+    done
 fi
 
 # --- what the library prints ------------------------------------------------------
