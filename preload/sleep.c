@@ -31,8 +31,11 @@ GREEN__INTERPOSE unsigned sleep(unsigned seconds)
         return green__real.sleep(seconds);
     struct timespec ts = {(time_t)seconds, 0};
     int saved = errno;
-    if (green__clock_sleep(CLOCK_MONOTONIC, 0, &ts, &ts) < 0)
+    int r = green__clock_sleep(CLOCK_MONOTONIC, 0, &ts, &ts);
+    if (r < 0) {
+        errno = -r;  /* EINTR, as glibc's nanosleep leaves it */
         return (unsigned)ts.tv_sec;
+    }
     errno = saved;
     return 0;
 }
