@@ -15,6 +15,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -75,6 +79,81 @@
     X(epoll_create, NULL)             \
     X(epoll_create1, NULL)            \
     X(thrd_sleep, NULL)               \
+    X(pthread_create, NULL)           \
+    X(pthread_join, NULL)             \
+    X(pthread_tryjoin_np, NULL)       \
+    X(pthread_timedjoin_np, NULL)     \
+    X(pthread_clockjoin_np, NULL)     \
+    X(pthread_detach, NULL)           \
+    X(pthread_exit, NULL)             \
+    X(pthread_self, NULL)             \
+    X(pthread_cancel, NULL)           \
+    X(pthread_setcancelstate, NULL)   \
+    X(pthread_setcanceltype, NULL)    \
+    X(pthread_testcancel, NULL)       \
+    X(__pthread_register_cancel, NULL)   \
+    X(__pthread_unregister_cancel, NULL) \
+    X(__pthread_unwind_next, NULL)    \
+    X(pthread_kill, NULL)             \
+    X(pthread_sigqueue, NULL)         \
+    X(pthread_getattr_np, NULL)       \
+    X(pthread_setname_np, NULL)       \
+    X(pthread_getname_np, NULL)       \
+    X(pthread_getschedparam, NULL)    \
+    X(pthread_setschedparam, NULL)    \
+    X(pthread_setschedprio, NULL)     \
+    X(pthread_getaffinity_np, NULL)   \
+    X(pthread_setaffinity_np, NULL)   \
+    X(pthread_getcpuclockid, NULL)    \
+    X(pthread_once, NULL)             \
+    X(pthread_key_create, NULL)       \
+    X(pthread_key_delete, NULL)       \
+    X(pthread_getspecific, NULL)      \
+    X(pthread_setspecific, NULL)      \
+    X(sched_yield, NULL)              \
+    X(thrd_create, NULL)              \
+    X(thrd_join, NULL)                \
+    X(thrd_detach, NULL)              \
+    X(thrd_exit, NULL)                \
+    X(thrd_current, NULL)             \
+    X(pthread_mutex_init, NULL)       \
+    X(pthread_mutex_destroy, NULL)    \
+    X(pthread_mutex_lock, NULL)       \
+    X(pthread_mutex_trylock, NULL)    \
+    X(pthread_mutex_timedlock, NULL)  \
+    X(pthread_mutex_clocklock, NULL)  \
+    X(pthread_mutex_unlock, NULL)     \
+    X(pthread_mutex_consistent, NULL) \
+    X(pthread_cond_init, "GLIBC_2.3.2")      \
+    X(pthread_cond_destroy, "GLIBC_2.3.2")   \
+    X(pthread_cond_wait, "GLIBC_2.3.2")      \
+    X(pthread_cond_timedwait, "GLIBC_2.3.2") \
+    X(pthread_cond_clockwait, NULL)          \
+    X(pthread_cond_signal, "GLIBC_2.3.2")    \
+    X(pthread_cond_broadcast, "GLIBC_2.3.2") \
+    X(pthread_rwlock_init, NULL)          \
+    X(pthread_rwlock_destroy, NULL)       \
+    X(pthread_rwlock_rdlock, NULL)        \
+    X(pthread_rwlock_tryrdlock, NULL)     \
+    X(pthread_rwlock_timedrdlock, NULL)   \
+    X(pthread_rwlock_clockrdlock, NULL)   \
+    X(pthread_rwlock_wrlock, NULL)        \
+    X(pthread_rwlock_trywrlock, NULL)     \
+    X(pthread_rwlock_timedwrlock, NULL)   \
+    X(pthread_rwlock_clockwrlock, NULL)   \
+    X(pthread_rwlock_unlock, NULL)        \
+    X(pthread_barrier_init, NULL)         \
+    X(pthread_barrier_destroy, NULL)      \
+    X(pthread_barrier_wait, NULL)         \
+    X(sem_init, NULL)                 \
+    X(sem_destroy, NULL)              \
+    X(sem_wait, NULL)                 \
+    X(sem_trywait, NULL)              \
+    X(sem_timedwait, NULL)            \
+    X(sem_clockwait, NULL)            \
+    X(sem_post, NULL)                 \
+    X(sem_getvalue, NULL)             \
+    X(syscall, NULL)                  \
     X(close_range, NULL)              \
     X(epoll_pwait2, NULL)
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "green.h"
 #include "mux.h"
@@ -24,8 +25,7 @@ static int64_t ns_of(const struct timespec *ts)
     return (int64_t)ts->tv_sec * NS + ts->tv_nsec;
 }
 
-/* The monotonic deadline of an absolute time on clock. */
-static int64_t from_clock(clockid_t clock, const struct timespec *at)
+int64_t green__clock_deadline(clockid_t clock, const struct timespec *at)
 {
     struct timespec now;
     clock_gettime(clock, &now);
@@ -41,14 +41,18 @@ int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
         return -EFAULT;
     if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= NS)
         return -EINVAL;
+    green__testcancel();
     bool abs = flags & TIMER_ABSTIME;
-    int64_t deadline = abs ? from_clock(clock, req) : green__deadline_ts(req);
+    int64_t deadline =
+        abs ? green__clock_deadline(clock, req) : green__deadline_ts(req);
     if (deadline < 0)
         deadline = INT64_MAX;
     for (;;) {
         int r = green__park(deadline);
         if (green_now() >= deadline)
             return 0;
+        if (r == -ECANCELED)
+            green__testcancel();  /* pthread_cancel: acts here */
         if (r == -ECANCELED || r == -ETIMEDOUT) {  /* a kill, a scope */
             if (rem && !abs)
                 *rem = green__remaining(deadline);

@@ -6,11 +6,17 @@
 #define GREEN_SRC_CLOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Whether green__clock_sleep handles this clock (REALTIME, MONOTONIC,
  * BOOTTIME, TAI); others (CPU-time clocks, alarms) go to the real call. */
 bool green__clock_sleeps(clockid_t clock);
+
+/* The monotonic deadline (ns, as green_now) of the absolute time `at` on
+ * clock, converted now: a later change of a CLOCK_REALTIME clock does
+ * not move it. `at` must be a valid timespec. */
+int64_t green__clock_deadline(clockid_t clock, const struct timespec *at);
 
 /* Sleeps as clock_nanosleep(clock, flags, req, rem) would. Returns 0,
  * -EFAULT (req is NULL), -EINVAL (req out of range), or -EINTR after a

@@ -20,6 +20,7 @@
 struct green__config green__config = {
     .log_level = GREEN__LOG_WARN,
     .stack_size = 256 * KIB,
+    .pthread_stack_size = 1024 * KIB,
     .poll_every = 128,
     .stack_cache = 64,
     .guarded_stacks = -1,
@@ -147,7 +148,7 @@ void green__config_load(void)
               size > 1024 * 1024 * KIB))
         bad("GREEN_STACK_SIZE", s, "a size from 16K to 1G");
     else if (s)
-        green__config.stack_size = size;
+        green__config.stack_size = green__config.pthread_stack_size = size;
     load_uint("GREEN_POLL_EVERY", 1, 1u << 20, &green__config.poll_every);
     load_uint("GREEN_STACK_CACHE", 0, 1u << 16, &green__config.stack_cache);
     unsigned guarded;

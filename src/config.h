@@ -9,6 +9,11 @@
 struct green__config {
     int log_level;          /* GREEN_LOG_LEVEL, 0-5; default 2 (warnings) */
     size_t stack_size;      /* GREEN_STACK_SIZE, bytes; default 256 KiB */
+    size_t pthread_stack_size; /* for pthread_create without a size of
+                               its own: GREEN_STACK_SIZE if set, else
+                               1 MiB (glibc's 8 MiB default is too big to
+                               multiply by 100,000; 256 KiB too small
+                               for programs written for 8 MiB) */
     unsigned poll_every;    /* GREEN_POLL_EVERY: switches between I/O polls */
     unsigned stack_cache;   /* GREEN_STACK_CACHE: free stacks kept per hub */
     long guarded_stacks;    /* GREEN_GUARDED_STACKS: stacks with a guard

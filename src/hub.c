@@ -18,6 +18,7 @@
 #include "fdtab.h"
 #include "log.h"
 #include "overflow.h"
+#include "real.h"
 #include "wait.h"
 
 #define SCHED_STACK (128 * 1024)
@@ -200,7 +201,6 @@ static void destroy(void *arg)
     green__stack_cache_drain(&h->stacks);
     green__stack_unmap(&h->sched_stack);
     green__overflow_fini_thread(&h->altstack);
-    green__key_run_destructors(&h->first);
     free(h->ev);
     free(h);
 }
@@ -218,8 +218,8 @@ static void atfork_child(void)
 
 static void make_key(void)
 {
-    /* The real pthread_key_create: the pthread layer must not route it. */
-    if (pthread_key_create(&hub_key, destroy) != 0)
+    /* The real pthread_key_create: the wrapper would make a green key. */
+    if (green__real.pthread_key_create(&hub_key, destroy) != 0)
         green__panic(__FILE__, __LINE__, "no pthread key for hubs");
     pthread_atfork(NULL, NULL, atfork_child);
 }
@@ -227,7 +227,8 @@ static void make_key(void)
 static struct green__hub *create(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, make_key);
+    green__real_ensure();
+    green__real.pthread_once(&once, make_key);
     green__config_load();
     struct green__hub *h = calloc(1, sizeof *h);
     struct green__hub_ev *ev = calloc(1, sizeof *ev);
@@ -252,13 +253,14 @@ static struct green__hub *create(void)
     green__tls_internal--;
     h->sched_sp = green__context_make(h->sched_stack.lo, h->sched_stack.hi,
                                       sched_main, h);
-    h->is_main = getpid() == (pid_t)syscall(SYS_gettid);
+    h->is_main = getpid() == gettid();
+    h->os = green__real.pthread_self();
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
     h->live = 1;
     green__overflow_init_thread(&h->altstack);
     if (!h->is_main)  /* the main thread's hub lives until exit */
-        pthread_setspecific(hub_key, h);
+        green__real.pthread_setspecific(hub_key, h);
     return h;
 err_loop:
     ev_loop_destroy(h->loop);

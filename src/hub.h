@@ -12,6 +12,7 @@
 #ifndef GREEN_SRC_HUB_H
 #define GREEN_SRC_HUB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,6 +31,8 @@ struct green__hub {
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
+    pthread_t os;                   /* its OS thread, for the real calls
+                                       pthread_kill and the like */
     struct ev_loop *loop;
     struct green__hub_ev *ev;       /* hub.c: async watcher, wake queue */
     struct green__watch **io;          /* wait.c: per-fd watchers, by fd */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "fdtab.h"
 #include "mux.h"
@@ -27,6 +28,8 @@ static int ready(int fd, int events, int64_t deadline)
         if (green__real.poll(&p, 1, 0) != 0)
             return 0;  /* ready, or an error the real call will report */
         int r = green__wait_fd(fd, events, deadline);
+        if (r == -ECANCELED)
+            green__testcancel();  /* a pthread_cancel acts here */
         if (r < 0)
             return r;
     }
@@ -35,6 +38,8 @@ static int ready(int fd, int events, int64_t deadline)
 /* The errno a failed wait leaves: a passed SO_*TIMEO reads as EAGAIN. */
 static int fail(int r, int64_t deadline)
 {
+    if (r == -ECANCELED)
+        green__testcancel();  /* a pthread_cancel acts here */
     if (r == -ETIMEDOUT && deadline >= 0 && green_now() >= deadline)
         r = -EAGAIN;
     errno = -r;
@@ -49,8 +54,11 @@ static int64_t deadline_after(int64_t timeo)
 bool green__io_gate(struct green__io *io, int fd, int events)
 {
     struct green__fdinfo fi;
-    if (!green__gate() || green__fd_internal(fd) ||
-        green__fd_info(fd, &fi) < 0 || (fi.info & GREEN__FD_NONBLOCK))
+    if (!green__gate())
+        return false;
+    green__testcancel();  /* each of these calls is a cancellation point */
+    if (green__fd_internal(fd) || green__fd_info(fd, &fi) < 0 ||
+        (fi.info & GREEN__FD_NONBLOCK))
         return false;
     switch (fi.info & GREEN__FD_KIND) {
     case GREEN__FD_SOCKET:
@@ -87,6 +95,7 @@ int green__io_accept_ready(int fd, int flags)
         (fi.info & GREEN__FD_NONBLOCK) ||
         (fi.info & GREEN__FD_KIND) != GREEN__FD_SOCKET)
         return 0;  /* the real call, which may fail at once */
+    green__testcancel();
     int64_t deadline = deadline_after(fi.rcvtimeo);
     for (bool checked = false;;) {
         struct pollfd p = {.fd = fd, .events = POLLIN};

@@ -12,4 +12,11 @@ struct green__key_slot {
     void *value;
 };
 
+/* The green_key_* functions, returning 0 or -errno (pthread keys too):
+ * create -EAGAIN (all GREEN_KEYS_MAX in use), delete -EINVAL, set
+ * -EINVAL or -ENOMEM. green_getspecific serves both as it is. */
+int green__key_create(unsigned *key, void (*destructor)(void *));
+int green__key_delete(unsigned key);
+int green__setspecific(unsigned key, const void *value);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "green.h"
 #include "real.h"
@@ -44,6 +45,15 @@ static int park(struct green__fdwait *w, size_t n, int64_t deadline)
     return r == -ETIMEDOUT ? 1 : r == -ECANCELED ? -EINTR : 0;
 }
 
+/* A wait a kill interrupted, once nothing is held: where a
+ * pthread_cancel acts. */
+static int cancelled(int r)
+{
+    if (r == -EINTR)
+        green__testcancel();
+    return r;
+}
+
 static int poll_events(short events)
 {
     int ev = (events & (POLLOUT | POLLWRNORM | POLLWRBAND)) ? GREEN_OUT : 0;
@@ -54,6 +64,7 @@ static int poll_events(short events)
 
 int green__poll(struct pollfd *fds, nfds_t n, int64_t deadline)
 {
+    green__testcancel();  /* poll, select, epoll_wait: cancellation points */
     struct green__fdwait small[16];
     struct green__fdwait *w = n <= 16 ? small : calloc(n, sizeof *w);
     if (!w)
@@ -77,7 +88,7 @@ int green__poll(struct pollfd *fds, nfds_t n, int64_t deadline)
     }
     if (w != small)
         free(w);
-    return r;
+    return cancelled(r);
 }
 
 /* The bytes of an fd_set that select(n, ...) reads: whole longs. */
@@ -104,6 +115,7 @@ static int select_add(struct green__fdwait *w, int n, fd_set *r, fd_set *wr,
 
 int green__select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline)
 {
+    green__testcancel();
     if (n < 0)
         return -EINVAL;
     size_t bytes = set_bytes(n);
@@ -137,13 +149,14 @@ int green__select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline)
 out:
     free(copy);
     free(ws);
-    return res;
+    return cancelled(res);
 }
 
 int green__poll_one(int fd, int64_t deadline)
 {
+    green__testcancel();
     struct green__fdwait w;
     if (green__fdwait_add(&w, fd, GREEN_IN) < 0)
         return 1;  /* the next call reports the error */
-    return park(&w, 1, deadline);
+    return cancelled(park(&w, 1, deadline));
 }

@@ -4,9 +4,10 @@
  * swap to 2 wakes everyone only if it took away a 3. Done is a single
  * acquire load, so the fast path costs what glibc's does.
  *
- * If fn never returns (it ends its thread), the flag stays "running" and
- * later callers wait for ever, where glibc's cancellation handler would
- * reset it: green threads are not cancelled by unwinding. */
+ * If fn is cancelled (or calls pthread_exit), a cleanup handler resets
+ * the flag to "not run" and wakes the waiters, one of which runs fn, as
+ * glibc's does. The handler is pthread_cleanup_push's, which reaches the
+ * green thread's own cleanup chain through the wrapper (src/cancel.h). */
 #include "once.h"
 
 #include <errno.h>
@@ -25,6 +26,13 @@
 
 _Static_assert(sizeof(pthread_once_t) == sizeof(uint32_t), "a 4-byte flag");
 
+/* fn was cancelled: back to "not run", and every waiter tries again. */
+static void reset(void *flag)
+{
+    if (atomic_exchange((_Atomic uint32_t *)flag, 0) == WAITED)
+        green__futex_wake(flag, INT_MAX, GREEN__FUTEX_ALL);
+}
+
 int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg)
 {
     _Atomic uint32_t *f = (_Atomic uint32_t *)flag;
@@ -37,7 +45,9 @@ int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg)
         if (s == 0) {
             if (!atomic_compare_exchange_weak(f, &s, RUNNING))
                 continue;
+            pthread_cleanup_push(reset, flag);
             fn(arg);
+            pthread_cleanup_pop(0);
             if (atomic_exchange(f, DONE) == WAITED)
                 green__futex_wake(flag, INT_MAX, GREEN__FUTEX_ALL);
             return 0;

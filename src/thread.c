@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "config.h"
 #include "context.h"
 #include "hub.h"
 #include "overflow.h"
+#include "real.h"
 #include "wait.h"
 
 static atomic_uint_fast64_t next_id = 2;
@@ -58,13 +60,16 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
     green__switch(&t->sp, h->sched_sp);
-    pthread_exit(t->result);
+    green__real_ensure();
+    green__real.pthread_exit(t->result);  /* not the wrapper: this OS thread */
+    __builtin_unreachable();
 }
 
 static void entry(void *arg)
 {
     struct green_thread *t = arg;
-    end(t, t->fn(t->arg));
+    errno = 0;  /* a new thread's errno starts at 0, as an OS thread's */
+    end(t, t->pthread ? green__cancel_start(t) : t->fn(t->arg));
 }
 
 /* Frees an ended thread's stack (nothing for an adopted thread). */
@@ -74,6 +79,7 @@ static void thread_free(struct green_thread *t)
         return;
     struct green__hub *h = green__hub_current();
     struct green__stack s = t->stack;  /* t lives on s */
+    t->magic = 0;
     green__stack_free(h ? &h->stacks : NULL, &s);
 }
 
@@ -101,6 +107,7 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     struct green_thread *t = (struct green_thread *)top;
     memset(t, 0, sizeof *t);
     t->hub = h;
+    t->magic = green__thread_magic(t);
     t->id = green__thread_next_id();
     t->fn = fn;
     t->arg = arg;
@@ -150,17 +157,17 @@ green_t green_spawn_later(int64_t ns, void *(*fn)(void *), void *arg,
     return t;
 }
 
-int green_join(green_t t, void **result, int64_t deadline)
+int green__join(struct green_thread *t, void **result, int64_t deadline)
 {
     struct green_thread *self = green__self();
     if (!self)
-        return errno = ENOMEM, -1;
+        return -ENOMEM;
     if (t == self)
-        return errno = EDEADLK, -1;
+        return -EDEADLK;
     uintptr_t j = GREEN__JOIN_NONE;
     if (!atomic_compare_exchange_strong(&t->join, &j, (uintptr_t)self)) {
         if (j != GREEN__JOIN_ENDED)
-            return errno = EINVAL, -1;
+            return -EINVAL;
     } else {
         while (atomic_load(&t->join) != GREEN__JOIN_ENDED) {
             int r = green__park(deadline);
@@ -169,7 +176,7 @@ int green_join(green_t t, void **result, int64_t deadline)
             uintptr_t me = (uintptr_t)self;
             if (atomic_compare_exchange_strong(&t->join, &me,
                                                GREEN__JOIN_NONE))
-                return (int)green__set_errno(r);
+                return r;
             if (r == -ECANCELED)  /* it ended anyway: join succeeds */
                 green__cancel_keep();
         }
@@ -180,16 +187,26 @@ int green_join(green_t t, void **result, int64_t deadline)
     return 0;
 }
 
-int green_detach(green_t t)
+int green_join(green_t t, void **result, int64_t deadline)
+{
+    return (int)green__set_errno(green__join(t, result, deadline));
+}
+
+int green__detach(struct green_thread *t)
 {
     uintptr_t j = GREEN__JOIN_NONE;
     if (atomic_compare_exchange_strong(&t->join, &j, GREEN__JOIN_DETACHED))
         return 0;
     if (j != GREEN__JOIN_ENDED)
-        return errno = EINVAL, -1;
+        return -EINVAL;
     /* Ended but never joined: detaching takes over freeing it. */
     thread_free(t);
     return 0;
+}
+
+int green_detach(green_t t)
+{
+    return (int)green__set_errno(green__detach(t));
 }
 
 void green_exit(void *result)

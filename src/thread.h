@@ -6,6 +6,7 @@
 #define GREEN_SRC_THREAD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "green.h"
@@ -30,6 +31,7 @@ enum green__state {
 
 struct green_thread {
     void *sp;                      /* saved context while not running */
+    uintptr_t magic;               /* pthr.c: marks a pthread_t of ours */
     struct green__hub *hub;        /* owner for life: threads never migrate */
     struct green_thread *next;     /* run queue link */
     struct green__wnode { struct green__wnode *_Atomic next; }
@@ -48,10 +50,32 @@ struct green_thread {
     int64_t scope_deadline;        /* innermost green_timeout's, or -1 */
     struct green_timeout *scope;   /* innermost green_timeout, or NULL */
     atomic_int cancel;             /* a green_kill not yet delivered */
+    atomic_uint pcancel;           /* cancel.h: GREEN__PC_* bits */
+    void *cleanup;                 /* cancel.c: innermost registered
+                                      __pthread_unwind_buf_t, or NULL */
+    void *bottom;                  /* cancel.c: the start frame's jmp_buf
+                                      (pthread_create'd threads only) */
+    _Alignas(16) unsigned char exc[32]; /* cancel.c: the unwind's
+                                      _Unwind_Exception, which must outlive
+                                      the frame that starts it */
+    bool pthread;                  /* made by pthread_create: entered
+                                      through green__cancel_start */
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
     char name[16];
 };
+
+/* t->magic of a live green thread: a pthread_t is ours if it points at
+ * a green thread whose magic matches its address. */
+#define GREEN__THREAD_MAGIC ((uintptr_t)0x677265656e746872u)
+static inline uintptr_t green__thread_magic(const struct green_thread *t)
+{
+    return (uintptr_t)t ^ GREEN__THREAD_MAGIC;
+}
+
+/* green_join and green_detach, returning 0 or -errno. */
+int green__join(struct green_thread *t, void **result, int64_t deadline);
+int green__detach(struct green_thread *t);
 
 /* The calling OS thread's current green thread, adopting the OS thread
  * (and creating its hub) on first use. NULL only if that failed (ENOMEM). */

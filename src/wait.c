@@ -153,6 +153,23 @@ void green__backoff(unsigned spins)
         green__cpu_relax();
 }
 
+int green__poll_until(int (*attempt)(void *), void *arg, int64_t deadline,
+                      int flags)
+{
+    for (int64_t nap = 50000;; nap = nap < 10000000 ? nap * 2 : nap) {
+        int r = attempt(arg);
+        if (r != -EBUSY)
+            return r;
+        int64_t now = green_now();
+        if (deadline >= 0 && now >= deadline)
+            return -ETIMEDOUT;
+        r = green__park_flags(green__deadline_min(now + nap, deadline),
+                              flags);
+        if (r == -ECANCELED)
+            return r;
+    }
+}
+
 void green__cancel_keep(void)
 {
     atomic_store(&green__self()->cancel, 1);

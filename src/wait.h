@@ -41,6 +41,15 @@ void green__cancel_keep(void);
  * one of them, pauses the CPU, and naps the OS thread after a while. */
 void green__backoff(unsigned spins);
 
+/* Waits for an object whose wake-up no green thread can see: one glibc
+ * keeps (process-shared, robust) and that another process or the kernel
+ * may release. Calls attempt(arg) until it returns anything but -EBUSY,
+ * parking between tries for a time that grows from 50 us to 10 ms, so
+ * the other green threads run meanwhile. Returns attempt's result,
+ * -ETIMEDOUT at the deadline, or -ECANCELED (unless GREEN__NOCANCEL). */
+int green__poll_until(int (*attempt)(void *), void *arg, int64_t deadline,
+                      int flags);
+
 /* The earlier of two deadlines (GREEN_NEVER, -1, is the latest). */
 static inline int64_t green__deadline_min(int64_t a, int64_t b)
 {

@@ -23,7 +23,9 @@ dump = subprocess.run(["objdump", "-T", lib], capture_output=True, text=True,
 exported = {}
 for line in dump.splitlines():
     # 000000000000d010 g    DF .text  000000000000004b  Base        fcntl64
-    m = re.match(r"^[0-9a-f]+ g\s+\S*\s+(\.text)\s+[0-9a-f]+\s+(\S+)\s+(\S+)$",
+    # (w: weak, as <pthread.h> declares __pthread_unwind_next; ld.so
+    # binds to a weak definition as to any other)
+    m = re.match(r"^[0-9a-f]+ +[gw]\s+\S*\s+(\.text)\s+[0-9a-f]+\s+(\S+)\s+(\S+)$",
                  line)
     if m:
         exported[m.group(3)] = m.group(2)

@@ -12,15 +12,25 @@ environment, never in ours. Prints TAP with four subtests:
      the library, and it did not time out
   4  the LD_PRELOAD run has the native stdout; on a mismatch, a unified diff
 
+Optional subtests, for the threaded programs, which print to stderr (not
+compared) "tasks: N", the entries of /proc/self/task while all their
+threads are alive, and may print "elapsed: S", in seconds:
+
+  5  PARITY_TASKS=N: the LD_PRELOAD run printed "tasks: N" (1: the
+     program's threads were green threads on its one OS thread)
+  6  PARITY_MAX_ELAPSED=S: the LD_PRELOAD run printed "elapsed:" below S
+
 Usage: parity.py LIBRARY PROGRAM [ARGS...]
 Environment: PARITY_TIMEOUT, seconds per run (default 30; each program
 also arms alarm(10) itself). PARITY_EXTRA_PRELOAD, more libraries to put
 after LIBRARY in LD_PRELOAD (for instance one whose constructor spawns an
 idle green thread, so that the wrappers take their green paths in these
-single-threaded programs).
+single-threaded programs). PARITY_NATIVE_RUNS=1: one native run only, for
+slow programs; subtest 2 is then skipped.
 """
 import difflib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -87,6 +97,28 @@ def diff(a, b, name_a, name_b):
         b.decode(errors="replace").splitlines(True), name_a, name_b))
 
 
+def stderr_values(run, key):
+    """The values of the stderr lines "key: value" of a run."""
+    pattern = re.compile(rb"^" + key.encode() + rb": (\S+)$", re.M)
+    return [v.decode(errors="replace") for v in pattern.findall(run.err)]
+
+
+def stderr_seconds(run):
+    """The run's "elapsed: S" as a float, or None."""
+    try:
+        return float(stderr_values(run, "elapsed")[-1])
+    except (IndexError, ValueError):
+        return None
+
+
+def tasks_text(values):
+    return "tasks: " + ", ".join(values) if values else "no tasks line"
+
+
+def seconds_text(secs):
+    return "no elapsed line" if secs is None else "%.3f s" % secs
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -94,9 +126,12 @@ def main():
     lib, argv = sys.argv[1], sys.argv[2:]
     name = os.path.basename(argv[0])
     timeout = float(os.environ.get("PARITY_TIMEOUT", "30"))
+    tasks = os.environ.get("PARITY_TASKS")
+    max_elapsed = os.environ.get("PARITY_MAX_ELAPSED")
+    native_runs = int(os.environ.get("PARITY_NATIVE_RUNS", "2"))
 
     print("TAP version 13")
-    print("1..4")
+    print("1..%d" % (4 + (tasks is not None) + (max_elapsed is not None)))
     if not os.path.isfile(lib):
         print("Bail out! no preload library at %s" % lib)
         return 1
@@ -108,7 +143,7 @@ def main():
         [os.path.abspath(lib)] + os.environ.get("PARITY_EXTRA_PRELOAD", "").split())
 
     native = Run(argv, native_env, timeout)
-    again = Run(argv, native_env, timeout)
+    again = Run(argv, native_env, timeout) if native_runs > 1 else None
     preload = Run(argv, preload_env, timeout)
     failed = 0
 
@@ -119,8 +154,12 @@ def main():
         diag(labelled("native stdout", native.out))
         diag(labelled("native stderr", native.err))
 
-    ok = again.out == native.out and again.status == native.status
-    print("%s 2 - %s: native output is the same in a second run" % ("ok" if ok else "not ok", name))
+    if again is None:
+        print("ok 2 - %s: native output is the same in a second run # SKIP PARITY_NATIVE_RUNS=1" % name)
+        ok = True
+    else:
+        ok = again.out == native.out and again.status == native.status
+        print("%s 2 - %s: native output is the same in a second run" % ("ok" if ok else "not ok", name))
     if not ok:
         failed += 1
         diag("second native run %s" % again.describe())
@@ -145,6 +184,25 @@ def main():
         diag(diff(native.out, preload.out, "native", "LD_PRELOAD"))
         if preload.status == native.status:  # else test 3 showed it
             diag(labelled("preload stderr", preload.err))
+
+    number = 4
+    if tasks is not None:
+        number += 1
+        seen = stderr_values(preload, "tasks")
+        ok = seen == [tasks]
+        print("%s %d - %s: LD_PRELOAD run has %s OS thread(s) while its threads live (%s; native %s)"
+              % ("ok" if ok else "not ok", number, name, tasks, tasks_text(seen),
+                 tasks_text(stderr_values(native, "tasks"))))
+        failed += not ok
+
+    if max_elapsed is not None:
+        number += 1
+        secs = stderr_seconds(preload)
+        ok = secs is not None and secs < float(max_elapsed)
+        print("%s %d - %s: LD_PRELOAD run took less than %s s (%s; native %s)"
+              % ("ok" if ok else "not ok", number, name, max_elapsed,
+                 seconds_text(secs), seconds_text(stderr_seconds(native))))
+        failed += not ok
     return 1 if failed else 0
 
 

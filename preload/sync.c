@@ -1,0 +1,506 @@
+/* The program's locks made green: pthread mutexes, condition variables,
+ * rwlocks, barriers, spinlocks, and C11's mtx, cnd and call_once over the
+ * same objects. Shape "sync": gate (GREEN_DISABLE and the objects glibc
+ * keeps go to glibc), then the primitive of src/, whose -errno becomes
+ * glibc's error number. Objects keep glibc's layout: static initializers
+ * and glibc's own *_init serve as they are. Results are glibc 2.36's, in
+ * the order it checks; where glibc's answer is undefined behaviour (a
+ * cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
+ * src/ says EBUSY or EPERM rather than hang or corrupt. */
+#include "interpose.h"
+
+#include <errno.h>
+#include <threads.h>
+
+#include "barrier.h"
+#include "cancel.h"
+#include "cond.h"
+#include "mutex.h"
+#include "once.h"
+#include "rwlock.h"
+#include "spin.h"
+#include "sync.h"
+#include "wait.h"
+
+/* ---- Mutexes --------------------------------------------------------- */
+
+static bool real_mutex(const pthread_mutex_t *m)
+{
+    return !green__sync_gate() || green__mutex_is_foreign(m);
+}
+
+/* glibc's own init writes zeros and __kind: the green layout. */
+GREEN__INTERPOSE int pthread_mutex_init(pthread_mutex_t *m,
+                                        const pthread_mutexattr_t *attr)
+{
+    green__real_ensure();
+    return green__real.pthread_mutex_init(m, attr);
+}
+
+GREEN__INTERPOSE int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+    if (real_mutex(m))
+        return green__real.pthread_mutex_destroy(m);
+    return -green__mutex_destroy(m);
+}
+
+/* One try at a glibc-kept mutex, for green__poll_until. */
+static int try_shared(void *m)
+{
+    return -green__real.pthread_mutex_trylock(m);
+}
+
+/* A process-shared or robust mutex may be released by another process,
+ * which wakes no green thread: it is polled while other green threads
+ * could run, and waited for in the kernel when none could. (A PI mutex
+ * is polled too: priority inheritance means nothing among the green
+ * threads of one OS thread.) */
+static int shared_lock(pthread_mutex_t *m)
+{
+    int r = green__real.pthread_mutex_trylock(m);
+    if (r != EBUSY || !green__gate())
+        return r == EBUSY ? green__real.pthread_mutex_lock(m) : r;
+    return -green__poll_until(try_shared, m, GREEN_NEVER, GREEN__NOCANCEL);
+}
+
+GREEN__INTERPOSE int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    if (real_mutex(m))
+        return shared_lock(m);
+    return -green__mutex_lock(m, GREEN_NEVER, GREEN__NOCANCEL);
+}
+
+GREEN__INTERPOSE int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    if (real_mutex(m))
+        return green__real.pthread_mutex_trylock(m);
+    return -green__mutex_trylock(m);
+}
+
+/* As glibc, `at` counts only if the lock has to be waited for: a free
+ * lock, a recursive relock and an errorcheck EDEADLK come first. Then a
+ * negative tv_sec times out, before a bad tv_nsec is EINVAL (the locking
+ * attempt with a passed deadline is glibc's too: it swaps in 2 first). */
+static int mutex_timed(pthread_mutex_t *m, clockid_t clock,
+                       const struct timespec *at)
+{
+    int r = green__mutex_trylock(m);
+    if (r != -EBUSY)
+        return -r;
+    bool bad = at->tv_sec >= 0 && !green__sync_time_ok(at);
+    int64_t deadline = bad ? 0 : green__sync_deadline(clock, at);
+    r = green__mutex_lock(m, deadline, GREEN__NOCANCEL);
+    return bad && r == -ETIMEDOUT ? EINVAL : -r;
+}
+
+GREEN__INTERPOSE int pthread_mutex_timedlock(pthread_mutex_t *m,
+                                             const struct timespec *at)
+{
+    if (real_mutex(m))
+        return green__real.pthread_mutex_timedlock(m, at);
+    return mutex_timed(m, CLOCK_REALTIME, at);
+}
+
+/* The clock is checked first, even if the lock is free. */
+GREEN__INTERPOSE int pthread_mutex_clocklock(pthread_mutex_t *m,
+                                             clockid_t clock,
+                                             const struct timespec *at)
+{
+    if (real_mutex(m))
+        return green__real.pthread_mutex_clocklock(m, clock, at);
+    if (!green__sync_clock_ok(clock))
+        return EINVAL;
+    return mutex_timed(m, clock, at);
+}
+
+GREEN__INTERPOSE int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    if (real_mutex(m))
+        return green__real.pthread_mutex_unlock(m);
+    return -green__mutex_unlock(m);
+}
+
+/* Only a robust mutex can be inconsistent, and those are glibc's; for
+ * any other glibc says EINVAL. */
+GREEN__INTERPOSE int pthread_mutex_consistent(pthread_mutex_t *m)
+{
+    if (real_mutex(m))
+        return green__real.pthread_mutex_consistent(m);
+    return EINVAL;
+}
+
+/* ---- Condition variables ----------------------------------------------
+ * A green cond cannot wait with a mutex glibc keeps (robust, PI/PP,
+ * pshared): src/cond.c releases and retakes only green mutexes, so that
+ * is EINVAL. A process-shared cond with a green mutex is glibc's, which
+ * retakes the mutex by its own futex: fine unless green threads contend
+ * for that mutex. */
+
+static bool real_cond(const pthread_cond_t *c)
+{
+    return !green__sync_gate() || green__cond_is_foreign(c);
+}
+
+/* glibc's own init writes zeros and the clock and pshared bits of
+ * __wrefs, which src/cond.c reads. */
+GREEN__INTERPOSE int pthread_cond_init(pthread_cond_t *c,
+                                       const pthread_condattr_t *attr)
+{
+    green__real_ensure();
+    return green__real.pthread_cond_init(c, attr);
+}
+
+GREEN__INTERPOSE int pthread_cond_destroy(pthread_cond_t *c)
+{
+    if (real_cond(c))
+        return green__real.pthread_cond_destroy(c);
+    return -green__cond_destroy(c);
+}
+
+/* The wait of every cond wrapper, after its checks and its cancellation
+ * point on entry. -ECANCELED comes back with m relocked: a pthread_cancel
+ * then acts (its cleanup handlers run with m held, as POSIX wants); a
+ * green_kill makes a spurious wakeup. */
+static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
+{
+    if (green__mutex_is_foreign(m))
+        return EINVAL;
+    int r = green__cond_wait(c, m, deadline, 0);
+    if (r == -ECANCELED) {
+        green__testcancel();
+        r = 0;
+    }
+    return -r;
+}
+
+/* glibc rejects a bad tv_nsec before anything else, before it unlocks. */
+static int cond_timed(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+                      const struct timespec *at)
+{
+    if (!green__sync_time_ok(at))
+        return EINVAL;
+    green__testcancel();
+    return cond_wait(c, m, green__sync_deadline(clock, at));
+}
+
+/* A cancellation point, as are the timed waits. */
+GREEN__INTERPOSE int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    if (real_cond(c))
+        return green__real.pthread_cond_wait(c, m);
+    green__testcancel();
+    return cond_wait(c, m, GREEN_NEVER);
+}
+
+/* `at` is on the cond's clock (pthread_condattr_setclock). */
+GREEN__INTERPOSE int pthread_cond_timedwait(pthread_cond_t *c,
+                                            pthread_mutex_t *m,
+                                            const struct timespec *at)
+{
+    if (real_cond(c))
+        return green__real.pthread_cond_timedwait(c, m, at);
+    return cond_timed(c, m, green__cond_clock(c), at);
+}
+
+GREEN__INTERPOSE int pthread_cond_clockwait(pthread_cond_t *c,
+                                            pthread_mutex_t *m,
+                                            clockid_t clock,
+                                            const struct timespec *at)
+{
+    if (real_cond(c))
+        return green__real.pthread_cond_clockwait(c, m, clock, at);
+    if (!green__sync_clock_ok(clock))
+        return EINVAL;
+    return cond_timed(c, m, clock, at);
+}
+
+GREEN__INTERPOSE int pthread_cond_signal(pthread_cond_t *c)
+{
+    if (real_cond(c))
+        return green__real.pthread_cond_signal(c);
+    return -green__cond_signal(c);
+}
+
+GREEN__INTERPOSE int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    if (real_cond(c))
+        return green__real.pthread_cond_broadcast(c);
+    return -green__cond_broadcast(c);
+}
+
+/* ---- Read-write locks -------------------------------------------------- */
+
+static bool real_rwlock(const pthread_rwlock_t *l)
+{
+    return !green__sync_gate() || green__rwlock_is_foreign(l);
+}
+
+/* glibc's own init writes zeros, __flags and __shared: the green layout. */
+GREEN__INTERPOSE int pthread_rwlock_init(pthread_rwlock_t *l,
+                                         const pthread_rwlockattr_t *attr)
+{
+    green__real_ensure();
+    return green__real.pthread_rwlock_init(l, attr);
+}
+
+/* glibc's destroy checks nothing and never fails; so neither does this
+ * one, whatever src/ thinks of a lock still held. */
+GREEN__INTERPOSE int pthread_rwlock_destroy(pthread_rwlock_t *l)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_destroy(l);
+    (void)green__rwlock_destroy(l);
+    return 0;
+}
+
+GREEN__INTERPOSE int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_rdlock(l);
+    return -green__rwlock_rdlock(l, GREEN_NEVER, GREEN__NOCANCEL);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_wrlock(pthread_rwlock_t *l)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_wrlock(l);
+    return -green__rwlock_wrlock(l, GREEN_NEVER, GREEN__NOCANCEL);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_tryrdlock(l);
+    return -green__rwlock_tryrdlock(l);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_trywrlock(l);
+    return -green__rwlock_trywrlock(l);
+}
+
+/* glibc checks the clock and tv_nsec first, even for a free lock. The
+ * try first spares the clock read when the lock is free; a held one
+ * (EBUSY) goes on to the wait, which also finds EDEADLK. */
+static int rwlock_timed(pthread_rwlock_t *l, bool write, clockid_t clock,
+                        const struct timespec *at)
+{
+    if (!green__sync_clock_ok(clock) || !green__sync_time_ok(at))
+        return EINVAL;
+    int r = write ? green__rwlock_trywrlock(l) : green__rwlock_tryrdlock(l);
+    if (r != -EBUSY)
+        return -r;
+    int64_t deadline = green__sync_deadline(clock, at);
+    return -(write ? green__rwlock_wrlock(l, deadline, GREEN__NOCANCEL)
+                   : green__rwlock_rdlock(l, deadline, GREEN__NOCANCEL));
+}
+
+GREEN__INTERPOSE int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
+                                                const struct timespec *at)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_timedrdlock(l, at);
+    return rwlock_timed(l, false, CLOCK_REALTIME, at);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
+                                                const struct timespec *at)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_timedwrlock(l, at);
+    return rwlock_timed(l, true, CLOCK_REALTIME, at);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_clockrdlock(pthread_rwlock_t *l,
+                                                clockid_t clock,
+                                                const struct timespec *at)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_clockrdlock(l, clock, at);
+    return rwlock_timed(l, false, clock, at);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_clockwrlock(pthread_rwlock_t *l,
+                                                clockid_t clock,
+                                                const struct timespec *at)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_clockwrlock(l, clock, at);
+    return rwlock_timed(l, true, clock, at);
+}
+
+GREEN__INTERPOSE int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+    if (real_rwlock(l))
+        return green__real.pthread_rwlock_unlock(l);
+    return -green__rwlock_unlock(l);
+}
+
+/* ---- Barriers ----------------------------------------------------------- */
+
+static bool real_barrier(const pthread_barrier_t *b)
+{
+    return !green__sync_gate() || green__barrier_is_foreign(b);
+}
+
+/* glibc's own init checks count (0 and above INT_MAX are EINVAL) and
+ * writes the layout src/barrier.c reads. */
+GREEN__INTERPOSE int pthread_barrier_init(pthread_barrier_t *b,
+                                          const pthread_barrierattr_t *attr,
+                                          unsigned count)
+{
+    green__real_ensure();
+    return green__real.pthread_barrier_init(b, attr, count);
+}
+
+GREEN__INTERPOSE int pthread_barrier_destroy(pthread_barrier_t *b)
+{
+    if (real_barrier(b))
+        return green__real.pthread_barrier_destroy(b);
+    return -green__barrier_destroy(b);
+}
+
+/* Not an errno: PTHREAD_BARRIER_SERIAL_THREAD (-1) or 0, as it is. */
+GREEN__INTERPOSE int pthread_barrier_wait(pthread_barrier_t *b)
+{
+    if (real_barrier(b))
+        return green__real.pthread_barrier_wait(b);
+    return green__barrier_wait(b);
+}
+
+/* ---- Spinlocks ------------------------------------------------------------
+ * No real row, so no GREEN_DISABLE: with no hub, src/spin.c spins as
+ * glibc's does, on the same word, and it yields only on a hub. */
+
+/* pshared makes no difference to a spinlock, in glibc or here. */
+GREEN__INTERPOSE int pthread_spin_init(pthread_spinlock_t *l, int pshared)
+{
+    (void)pshared;
+    return -green__spin_init(l);
+}
+
+GREEN__INTERPOSE int pthread_spin_destroy(pthread_spinlock_t *l)
+{
+    return -green__spin_destroy(l);
+}
+
+GREEN__INTERPOSE int pthread_spin_lock(pthread_spinlock_t *l)
+{
+    return -green__spin_lock(l);
+}
+
+GREEN__INTERPOSE int pthread_spin_trylock(pthread_spinlock_t *l)
+{
+    return -green__spin_trylock(l);
+}
+
+GREEN__INTERPOSE int pthread_spin_unlock(pthread_spinlock_t *l)
+{
+    return -green__spin_unlock(l);
+}
+
+/* ---- C11 ------------------------------------------------------------------
+ * glibc's C11 functions call its pthread functions internally, where no
+ * wrapper sees them (PITFALLS.md A3); so these call ours, as glibc does
+ * its own: an mtx_t is a pthread_mutex_t, a cnd_t a pthread_cond_t. */
+
+static pthread_mutex_t *M(mtx_t *m) { return (pthread_mutex_t *)(void *)m; }
+static pthread_cond_t *C(cnd_t *c) { return (pthread_cond_t *)(void *)c; }
+
+/* glibc's thrd_err_map: a pthread error number as a C11 result. */
+static int thrd_result(int err)
+{
+    switch (err) {
+    case 0:
+        return thrd_success;
+    case EBUSY:
+        return thrd_busy;
+    case ETIMEDOUT:
+        return thrd_timedout;
+    case ENOMEM:
+        return thrd_nomem;
+    default:
+        return thrd_error;
+    }
+}
+
+/* As glibc: recursive for exactly these two types, plain for any other. */
+GREEN__INTERPOSE int mtx_init(mtx_t *m, int type)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, type == (mtx_plain | mtx_recursive) ||
+                                             type == (mtx_timed | mtx_recursive)
+                                         ? PTHREAD_MUTEX_RECURSIVE
+                                         : PTHREAD_MUTEX_NORMAL);
+    return thrd_result(pthread_mutex_init(M(m), &attr));
+}
+
+GREEN__INTERPOSE int mtx_lock(mtx_t *m)
+{
+    return thrd_result(pthread_mutex_lock(M(m)));
+}
+
+GREEN__INTERPOSE int mtx_timedlock(mtx_t *restrict m,
+                                   const struct timespec *restrict at)
+{
+    return thrd_result(pthread_mutex_timedlock(M(m), at));
+}
+
+GREEN__INTERPOSE int mtx_trylock(mtx_t *m)
+{
+    return thrd_result(pthread_mutex_trylock(M(m)));
+}
+
+GREEN__INTERPOSE int mtx_unlock(mtx_t *m)
+{
+    return thrd_result(pthread_mutex_unlock(M(m)));
+}
+
+GREEN__INTERPOSE void mtx_destroy(mtx_t *m)
+{
+    pthread_mutex_destroy(M(m));
+}
+
+GREEN__INTERPOSE int cnd_init(cnd_t *c)
+{
+    return thrd_result(pthread_cond_init(C(c), NULL));
+}
+
+GREEN__INTERPOSE int cnd_signal(cnd_t *c)
+{
+    return thrd_result(pthread_cond_signal(C(c)));
+}
+
+GREEN__INTERPOSE int cnd_broadcast(cnd_t *c)
+{
+    return thrd_result(pthread_cond_broadcast(C(c)));
+}
+
+GREEN__INTERPOSE int cnd_wait(cnd_t *c, mtx_t *m)
+{
+    return thrd_result(pthread_cond_wait(C(c), M(m)));
+}
+
+GREEN__INTERPOSE int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
+                                   const struct timespec *restrict at)
+{
+    return thrd_result(pthread_cond_timedwait(C(c), M(m), at));
+}
+
+GREEN__INTERPOSE void cnd_destroy(cnd_t *c)
+{
+    pthread_cond_destroy(C(c));
+}
+
+/* A once_flag is a pthread_once_t, and glibc's call_once its pthread_once. */
+GREEN__INTERPOSE void call_once(once_flag *flag, void (*fn)(void))
+{
+    pthread_once_t *o = (pthread_once_t *)(void *)flag;
+    if (!green__sync_gate())
+        green__real.pthread_once(o, fn);
+    else
+        green__once(o, fn);
+}

@@ -1,0 +1,136 @@
+/* pthread_t for green threads; see pthr.h. */
+#include "pthr.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/single_threaded.h>
+#include <unistd.h>
+
+#include "cancel.h"
+#include "common.h"
+#include "config.h"
+#include "green.h"
+#include "hub.h"
+#include "real.h"
+
+bool green__pthr_green(void)
+{
+    green__config_load();
+    if (green__config.threads_native || green__config.disable ||
+        green__tls_internal)
+        return false;
+    struct green__hub *h = green__tls_hub;
+    return h ? h->is_main : getpid() == gettid();
+}
+
+/* glibc's default stack size (8 MiB under the usual RLIMIT_STACK): an
+ * attribute that asks for exactly that asked for nothing. */
+static size_t glibc_default_stack(void)
+{
+    static size_t size;
+    pthread_attr_t a;
+    if (!size && pthread_getattr_default_np(&a) == 0) {
+        pthread_attr_getstacksize(&a, &size);
+        pthread_attr_destroy(&a);
+    }
+    return size;
+}
+
+int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
+                       void *(*fn)(void *), void *arg)
+{
+    green_attr_t ga = {green__config.pthread_stack_size, NULL, 0};
+    if (attr) {
+        size_t size;
+        int detach;
+        if (pthread_attr_getstacksize(attr, &size) == 0 &&
+            size != glibc_default_stack())
+            ga.stack_size = size;
+        if (pthread_attr_getdetachstate(attr, &detach) == 0)
+            ga.detached = detach == PTHREAD_CREATE_DETACHED;
+    }
+    struct green_thread *self = green__self();
+    if (!self)
+        return -EAGAIN;
+    int saved = errno;
+    struct green_thread *t = green_spawn(fn, arg, &ga);
+    int err = errno;
+    errno = saved;
+    if (!t)
+        return -err;
+    t->pthread = true;
+    __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
+                                    skips atomics while it is set */
+    memcpy(t->name, self->name, sizeof t->name);
+    *out = (pthread_t)t;
+    return 0;
+}
+
+pthread_t green__pthr_self(void)
+{
+    struct green_thread *t = green__pthr_current();
+    if (t)
+        return (pthread_t)t;
+    green__real_ensure();
+    return green__real.pthread_self();
+}
+
+pthread_t green__pthr_os(pthread_t th)
+{
+    struct green_thread *t = green__pthr_of(th);
+    return t ? t->hub->os : th;
+}
+
+int green__pthr_join(struct green_thread *t, void **result, int64_t deadline)
+{
+    green__testcancel();
+    for (;;) {
+        int r = green__join(t, result, deadline);
+        if (r != -ECANCELED)
+            return r;
+        green__testcancel();  /* else a green_kill: the wait goes on */
+    }
+}
+
+int green__pthr_tryjoin(struct green_thread *t, void **result)
+{
+    uintptr_t j = atomic_load(&t->join);
+    if (j == GREEN__JOIN_ENDED)
+        return green__join(t, result, GREEN_NEVER);
+    return j == GREEN__JOIN_DETACHED ? -EINVAL : -EBUSY;
+}
+
+int green__pthr_setname(struct green_thread *t, const char *name)
+{
+    size_t len = strlen(name);
+    if (len >= sizeof t->name)
+        return -ERANGE;
+    memcpy(t->name, name, len + 1);
+    return 0;
+}
+
+int green__pthr_getname(struct green_thread *t, char *buf, size_t len)
+{
+    if (len < sizeof t->name)
+        return -ERANGE;  /* glibc asks for room for any name */
+    if (!t->name[0])
+        return -green__real.pthread_getname_np(t->hub->os, buf, len);
+    memcpy(buf, t->name, sizeof t->name);
+    return 0;
+}
+
+int green__pthr_getattr(struct green_thread *t, pthread_attr_t *attr)
+{
+    int r = pthread_attr_init(attr);
+    if (r)
+        return -r;
+    pthread_attr_setstack(attr, t->stack.lo,
+                          (size_t)(t->stack.hi - t->stack.lo));
+    pthread_attr_setguardsize(attr, t->stack.guarded
+                                        ? (size_t)sysconf(_SC_PAGESIZE) : 0);
+    pthread_attr_setdetachstate(attr, atomic_load(&t->join) ==
+                                              GREEN__JOIN_DETACHED
+                                          ? PTHREAD_CREATE_DETACHED
+                                          : PTHREAD_CREATE_JOINABLE);
+    return 0;
+}
