@@ -28,6 +28,7 @@ void stop_aware_waits()
 {
     constexpr int n = 3;
     std::atomic<int> waiting{ 0 }, woke_false{ 0 }, callbacks{ 0 };
+    std::atomic<bool> all_requested{ false };
     std::vector<std::jthread> t;
     for (int i = 0; i < n; i++)
         t.emplace_back([&](std::stop_token st) {
@@ -36,6 +37,11 @@ void stop_aware_waits()
             waiting++;
             if (!cv.wait(lk, st, [] { return work; }))
                 woke_false++;
+            lk.unlock();
+            // Keep cb registered until every request_stop has returned:
+            // a callback removed before its stop runs never runs at all.
+            while (!all_requested.load())
+                std::this_thread::sleep_for(1ms);
         });
     while (waiting.load() < n)
         std::this_thread::sleep_for(1ms);
@@ -44,6 +50,7 @@ void stop_aware_waits()
     show("condition_variable_any::wait(stop_token): returned before the stop", woke_false.load());
     for (auto &th : t)
         yesno("request_stop", th.request_stop());
+    all_requested = true;
     for (auto &th : t)
         th.join();
     show("  waits that returned false", woke_false.load());
