@@ -116,3 +116,20 @@ int harness_os_threads(void)
 {
     return harness_count_entries("/proc/self/task");
 }
+
+atomic_int harness_ticks;
+
+static void *tick(void *arg)
+{
+    int64_t until = green_now() + (int64_t)(intptr_t)arg;
+    while (green_now() < until) {
+        harness_ticks++;
+        green_sleep(MS(5));
+    }
+    return NULL;
+}
+
+green_t harness_ticker(int64_t ns)
+{
+    return green_spawn(tick, (void *)(intptr_t)ns, NULL);
+}

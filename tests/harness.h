@@ -5,7 +5,10 @@
 #define GREEN_TESTS_HARNESS_H
 
 #include <check.h>
+#include <stdatomic.h>
 #include <stdint.h>
+
+#include "green.h"
 
 /* Runs every test of s, each in its own process, writing TAP to stdout.
  * Returns main's exit status. */
@@ -53,5 +56,10 @@ int harness_count_entries(const char *dir);
 
 /* OS threads of this process, from /proc/self/task. */
 int harness_os_threads(void);
+
+/* A ticker: a green thread that adds one to harness_ticks every 5 ms for
+ * ns, so that a test can tell a blocked call let the others run. */
+extern atomic_int harness_ticks;
+green_t harness_ticker(int64_t ns);
 
 #endif

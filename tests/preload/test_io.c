@@ -18,18 +18,6 @@
 #include "green.h"
 #include "harness.h"
 
-static int ticks;  /* advanced by ticker() while others block */
-
-static void *ticker(void *arg)
-{
-    int64_t until = green_now() + (int64_t)(intptr_t)arg;
-    while (green_now() < until) {
-        ticks++;
-        green_sleep(MS(5));
-    }
-    return NULL;
-}
-
 struct pipe_job {
     int fd;
     int delay_ms;
@@ -68,7 +56,7 @@ START_TEST(io_read_parks_green_thread)
     green_t t[5] = {
         green_spawn(read_one, &r1, NULL), green_spawn(read_one, &r2, NULL),
         green_spawn(write_later, &w1, NULL), green_spawn(write_later, &w2, NULL),
-        green_spawn(ticker, (void *)(intptr_t)MS(150), NULL),
+        harness_ticker(MS(150)),
     };
     for (int i = 0; i < 5; i++)
         green_join(t[i], NULL, GREEN_NEVER);
@@ -76,7 +64,7 @@ START_TEST(io_read_parks_green_thread)
     ck_assert_int_eq(r1.n, 5);
     ck_assert_int_eq(r2.n, 5);
     ck_assert_mem_eq(r1.buf, "hello", 5);
-    ck_assert_int_ge(ticks, 10);
+    ck_assert_int_ge(harness_ticks, 10);
 }
 END_TEST
 
@@ -151,7 +139,7 @@ START_TEST(io_user_nonblock_gives_eagain)
     char c;
     ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
     ck_assert_int_eq(pipe(q), 0);
-    green_t t = green_spawn(ticker, (void *)(intptr_t)MS(50), NULL);
+    green_t t = harness_ticker(MS(50));
     errno = 0;
     ck_assert_int_eq(read(p[0], &c, 1), -1);
     ck_assert_int_eq(errno, EAGAIN);
@@ -183,7 +171,7 @@ START_TEST(io_rcvtimeo_gives_eagain)
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
     struct timeval tv = {0, 100000};
     ck_assert_int_eq(setsockopt(s[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
-    green_t t = green_spawn(ticker, (void *)(intptr_t)MS(80), NULL);
+    green_t t = harness_ticker(MS(80));
     int64_t t0 = green_now();
     ck_assert_int_eq(read(s[0], &c, 1), -1);
     ck_assert_int_eq(errno, EAGAIN);
@@ -191,7 +179,7 @@ START_TEST(io_rcvtimeo_gives_eagain)
     ck_assert_int_eq(errno, EAGAIN);
     ck_assert_time(green_now() - t0, MS(200), MS(200), MS(150));
     green_join(t, NULL, GREEN_NEVER);
-    ck_assert_int_ge(ticks, 8);
+    ck_assert_int_ge(harness_ticks, 8);
 }
 END_TEST
 
@@ -237,7 +225,7 @@ static ssize_t read_while_written(void *(*reader)(void *))
  * and reads still work after it. */
 START_TEST(io_close_range_spares_hub_fds)
 {
-    green_t t = green_spawn(ticker, (void *)(intptr_t)MS(30), NULL);
+    green_t t = harness_ticker(MS(30));
     green_join(t, NULL, GREEN_NEVER);  /* the hub and its fds exist */
     ck_assert_int_eq(close_range(3, ~0u, 0), 0);
     ck_assert_int_eq(read_while_written(read_one), 5);
@@ -267,7 +255,7 @@ END_TEST
  * shared with it and must not be touched): green reads work in both. */
 START_TEST(io_fork_child_waits_on_its_own_loop)
 {
-    green_t t = green_spawn(ticker, (void *)(intptr_t)MS(300), NULL);
+    green_t t = harness_ticker(MS(300));
     ck_assert_int_eq(read_while_written(read_one), 5);  /* the loop exists */
     pid_t pid = fork();
     if (pid == 0)
@@ -282,7 +270,7 @@ END_TEST
 
 static void setup(void)
 {
-    ticks = 0;
+    harness_ticks = 0;
     green_self();
 }
 

@@ -19,23 +19,6 @@
 #include "green.h"
 #include "harness.h"
 
-static atomic_int ticks;  /* advanced by ticker() while others block */
-
-static void *ticker(void *arg)
-{
-    int64_t until = green_now() + (int64_t)(intptr_t)arg;
-    while (green_now() < until) {
-        ticks++;
-        green_sleep(MS(5));
-    }
-    return NULL;
-}
-
-static green_t spawn_ticker(int64_t ns)
-{
-    return green_spawn(ticker, (void *)(intptr_t)ns, NULL);
-}
-
 static void join(green_t t)
 {
     ck_assert_int_eq(green_join(t, NULL, GREEN_NEVER), 0);
@@ -91,7 +74,7 @@ static void *take_static(void *arg)
     int64_t t0 = green_now();
     k->r = pthread_mutex_lock(&static_mutex);
     k->waited = green_now() - t0;
-    k->ticks_then = ticks;
+    k->ticks_then = harness_ticks;
     pthread_mutex_unlock(&static_mutex);
     return NULL;
 }
@@ -102,7 +85,7 @@ START_TEST(sync_mutex_contended_parks)
     struct hold h = {&static_mutex, 100};
     struct taker k = {-1, 0, 0};
     green_t a = held_for(&h);
-    green_t tk = spawn_ticker(MS(150));
+    green_t tk = harness_ticker(MS(150));
     green_t b = green_spawn(take_static, &k, NULL);
     join(a);
     join(b);
@@ -192,12 +175,12 @@ START_TEST(sync_mutex_timedlock)
     ck_assert_int_eq(pthread_mutex_trylock(&m), EBUSY);
     ck_assert_int_eq(pthread_mutex_timedlock(&m, &bad), EINVAL);
     ck_assert_int_eq(pthread_mutex_timedlock(&m, &neg), ETIMEDOUT);
-    green_t tk = spawn_ticker(MS(40));
+    green_t tk = harness_ticker(MS(40));
     int64_t t0 = green_now();
     struct timespec at = in_ms(CLOCK_REALTIME, 50);
     ck_assert_int_eq(pthread_mutex_timedlock(&m, &at), ETIMEDOUT);
     ck_assert_time(green_now() - t0, MS(49), MS(50), MS(50));
-    ck_assert_int_ge(ticks, 5);
+    ck_assert_int_ge(harness_ticks, 5);
     at = in_ms(CLOCK_MONOTONIC, 30);
     ck_assert_int_eq(pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &at),
                      ETIMEDOUT);
@@ -318,13 +301,13 @@ START_TEST(sync_cond_timedwait_times_out)
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     ck_assert_int_eq(pthread_cond_init(&cm, &a), 0);
-    green_t tk = spawn_ticker(MS(100));
+    green_t tk = harness_ticker(MS(100));
     ck_assert_int_eq(pthread_mutex_lock(&m), 0);
     int64_t t0 = green_now();
     struct timespec at = in_ms(CLOCK_REALTIME, 50);
     ck_assert_int_eq(pthread_cond_timedwait(&c, &m, &at), ETIMEDOUT);
     ck_assert_time(green_now() - t0, MS(49), MS(50), MS(50));
-    ck_assert_int_ge(ticks, 5);
+    ck_assert_int_ge(harness_ticks, 5);
     t0 = green_now();
     at = in_ms(CLOCK_MONOTONIC, 30);
     ck_assert_int_eq(pthread_cond_clockwait(&c, &m, CLOCK_MONOTONIC, &at),
@@ -414,7 +397,7 @@ static void *try_read(void *arg)
 
 START_TEST(sync_rwlock_readers_share_writers_exclude)
 {
-    green_t tk = spawn_ticker(MS(120));
+    green_t tk = harness_ticker(MS(120));
     green_t r1 = green_spawn(reader, NULL, NULL);
     green_t r2 = green_spawn(reader, NULL, NULL);
     green_yield();
@@ -435,7 +418,7 @@ START_TEST(sync_rwlock_readers_share_writers_exclude)
                      ETIMEDOUT);
     join(w);
     join(tk);
-    ck_assert_int_ge(ticks, 15);
+    ck_assert_int_ge(harness_ticks, 15);
     /* glibc checks the time and the clock first, even for a free lock. */
     struct timespec bad = {at.tv_sec, -1};
     ck_assert_int_eq(pthread_rwlock_timedrdlock(&rw, &bad), EINVAL);
@@ -516,13 +499,13 @@ START_TEST(sync_sem_waits_and_errors)
     ck_assert_int_eq(sem_wait(&s), 0);
     ck_assert_int_eq(sem_trywait(&s), -1);
     ck_assert_int_eq(errno, EAGAIN);
-    green_t tk = spawn_ticker(MS(80));
+    green_t tk = harness_ticker(MS(80));
     int64_t t0 = green_now();
     struct timespec at = in_ms(CLOCK_REALTIME, 50);
     ck_assert_int_eq(sem_timedwait(&s, &at), -1);
     ck_assert_int_eq(errno, ETIMEDOUT);
     ck_assert_time(green_now() - t0, MS(49), MS(50), MS(50));
-    ck_assert_int_ge(ticks, 5);
+    ck_assert_int_ge(harness_ticks, 5);
     at = in_ms(CLOCK_MONOTONIC, 10);
     ck_assert_int_eq(sem_clockwait(&s, CLOCK_MONOTONIC, &at), -1);
     ck_assert_int_eq(errno, ETIMEDOUT);
@@ -579,9 +562,9 @@ START_TEST(sync_spin_yields_to_holder)
     green_t h = green_spawn(hold_spin, NULL, NULL);
     green_yield();
     ck_assert_int_eq(pthread_spin_trylock(&spin), EBUSY);
-    green_t tk = spawn_ticker(MS(40));
+    green_t tk = harness_ticker(MS(40));
     ck_assert_int_eq(pthread_spin_lock(&spin), 0);
-    ck_assert_int_ge(ticks, 5);
+    ck_assert_int_ge(harness_ticks, 5);
     ck_assert_int_eq(pthread_spin_unlock(&spin), 0);
     join(h);
     join(tk);
@@ -607,7 +590,7 @@ static void *futex_wait(void *arg)
     w->r = syscall(SYS_futex, &word, w->op, 0, NULL, NULL,
                    FUTEX_BITSET_MATCH_ANY);
     w->err = errno;
-    w->ticks_then = ticks;
+    w->ticks_then = harness_ticks;
     return NULL;
 }
 
@@ -625,9 +608,9 @@ START_TEST(sync_futex_wait_wake)
     static const int ops[] = {FUTEX_WAIT, FUTEX_WAIT_BITSET_PRIVATE};
     for (int i = 0; i < 2; i++) {
         word = 0;
-        ticks = 0;
+        harness_ticks = 0;
         struct futex_waiter w = {ops[i], -2, 0, 0};
-        green_t tk = spawn_ticker(MS(60));
+        green_t tk = harness_ticker(MS(60));
         green_t t = green_spawn(futex_wait, &w, NULL);
         green_sleep(MS(50));
         ck_assert_int_eq(w.r, -2);  /* still parked */
@@ -815,13 +798,13 @@ START_TEST(sync_cross_os_thread)
     ck_assert_int_eq(sem_init(&os.s, 0, 0), 0);
     struct hold h = {&os.m, 80};
     green_t a = held_for(&h);
-    green_t tk = spawn_ticker(MS(100));
+    green_t tk = harness_ticker(MS(100));
     pthread_t t;
     ck_assert_int_eq(create(&t, NULL, os_thread, NULL), 0);
     int64_t t0 = green_now();
     ck_assert_int_eq(sem_wait(&os.s), 0);
     ck_assert_time(green_now() - t0, MS(70), MS(80), MS(100));
-    ck_assert_int_ge(ticks, 10);
+    ck_assert_int_ge(harness_ticks, 10);
     ck_assert_int_eq(os_join(t, NULL), 0);
     ck_assert_int_ge(os.waited, MS(60));
     join(a);
@@ -831,7 +814,7 @@ END_TEST
 
 static void setup(void)
 {
-    ticks = 0;
+    harness_ticks = 0;
     green_self();
 }
 
