@@ -19,6 +19,7 @@
 #include "key.h"
 #include "once.h"
 #include "pthr.h"
+#include "sync.h"
 
 GREEN__INTERPOSE int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                                     void *(*fn)(void *), void *arg)
@@ -45,7 +46,9 @@ GREEN__INTERPOSE int pthread_tryjoin_np(pthread_t th, void **result)
     return -green__pthr_tryjoin(t, result);
 }
 
-/* glibc checks the clock first and the time only once it has to wait. */
+/* glibc checks the clock first and a self-join next. An invalid time
+ * makes its futex wait fail with EINVAL, which its join loop ignores: it
+ * goes on until the thread ends, and succeeds. */
 GREEN__INTERPOSE int pthread_clockjoin_np(pthread_t th, void **result,
                                           clockid_t clock,
                                           const struct timespec *at)
@@ -54,13 +57,16 @@ GREEN__INTERPOSE int pthread_clockjoin_np(pthread_t th, void **result,
     if (!t)
         return green__real_ensure(),
                green__real.pthread_clockjoin_np(th, result, clock, at);
-    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+    if (!green__sync_clock_ok(clock))
         return EINVAL;
-    if (!at || green__pthr_tryjoin(t, result) != -EBUSY)
+    if (!at || t == green__pthr_current())
         return -green__pthr_join(t, result, GREEN_NEVER);
-    if (at->tv_nsec < 0 || at->tv_nsec >= 1000000000)
-        return EINVAL;
-    return -green__pthr_join(t, result, green__clock_deadline(clock, at));
+    int r = green__pthr_tryjoin(t, result);
+    if (r != -EBUSY)
+        return -r;  /* joined (0), or not joinable */
+    return -green__pthr_join(t, result, green__sync_time_ok(at)
+                                            ? green__sync_deadline(clock, at)
+                                            : GREEN_NEVER);
 }
 
 GREEN__INTERPOSE int pthread_timedjoin_np(pthread_t th, void **result,

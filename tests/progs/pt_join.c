@@ -68,6 +68,22 @@ int main(void)
     pthread_t early = spawn(times3, (void *)5);
     msleep(50);
     show("joined 50 ms after it finished", (long)(intptr_t)join(early));
+    /* A timed join of a thread that has ended joins at once; with an
+     * invalid tv_nsec glibc waits for the end anyway and succeeds. */
+    struct timespec later = deadline(CLOCK_REALTIME, 5000);
+    struct timespec bad = {0, 2000000000};
+    void *got = NULL;
+    early = spawn(times3, (void *)6);
+    msleep(50);
+    showrc("pthread_timedjoin_np(ended thread)", pthread_timedjoin_np(early, &got, &later));
+    show("  value", (long)(intptr_t)got);
+    early = spawn(times3, (void *)7);
+    showrc("pthread_timedjoin_np(running thread, tv_nsec 2e9)", pthread_timedjoin_np(early, &got, &bad));
+    show("  value", (long)(intptr_t)got);
+    early = spawn(times3, (void *)8);
+    showrc("pthread_clockjoin_np(CLOCK_PROCESS_CPUTIME_ID)",
+           pthread_clockjoin_np(early, &got, CLOCK_PROCESS_CPUTIME_ID, &later));
+    join(early);
 
     /* Three threads held on semaphores, alive together for the count. */
     sem_t go[3];
