@@ -28,7 +28,6 @@ static const char *const wrappers[] = {
     "ioctl", "setsockopt", "socket", "socketpair", "pipe", "pipe2", "open",
     "open64", "openat", "openat64", "creat", "creat64", "fclose", "eventfd",
     "epoll_create", "epoll_create1",
-    "vfork",
     /* threads (preload/pthread.c) */
     "pthread_create", "pthread_join", "pthread_tryjoin_np",
     "pthread_timedjoin_np", "pthread_clockjoin_np", "pthread_detach",
@@ -64,6 +63,10 @@ static const char *const wrappers[] = {
     "cnd_destroy", "call_once", "sem_init", "sem_destroy", "sem_wait",
     "sem_trywait", "sem_timedwait", "sem_clockwait", "sem_post",
     "sem_getvalue", "syscall",
+    /* signals (preload/signal.c) */
+    /* processes (preload/process.c) */
+    "vfork",
+    /* DNS, NSS, files (preload/dns.c, file.c) */
 };
 #define NWRAPPERS (sizeof wrappers / sizeof wrappers[0])
 

@@ -154,6 +154,9 @@
     X(sem_post, NULL)                 \
     X(sem_getvalue, NULL)             \
     X(syscall, NULL)                  \
+    /* signals (preload/signal.c) */  \
+    /* processes (preload/process.c) */ \
+    /* offload, DNS, NSS, files (preload/dns.c, file.c) */ \
     X(close_range, NULL)              \
     X(epoll_pwait2, NULL)
 

@@ -58,6 +58,9 @@ struct green_thread {
     _Alignas(16) unsigned char exc[32]; /* cancel.c: the unwind's
                                       _Unwind_Exception, which must outlive
                                       the frame that starts it */
+    unsigned char intr;            /* wait.c: the GREEN__EINTR and
+                                      GREEN__ERESTART flags of the park
+                                      under way, for intr.c */
     bool pthread;                  /* made by pthread_create: entered
                                       through green__cancel_start */
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */

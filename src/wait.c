@@ -130,7 +130,9 @@ int green__park_flags(int64_t deadline, int flags)
         arm(h, t);
     }
     t->state = GREEN__PARKED;
+    t->intr = (unsigned char)(flags & (GREEN__EINTR | GREEN__ERESTART));
     green__hub_switch(h);
+    t->intr = 0;
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);
     t->deadline = GREEN_NEVER;
@@ -354,12 +356,17 @@ void green__fdwait_del(struct green__fdwait *w)
 
 int green__wait_fd(int fd, int events, int64_t deadline)
 {
+    return green__wait_fd_flags(fd, events, deadline, 0);
+}
+
+int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags)
+{
     struct green__fdwait w;
     int r = green__fdwait_add(&w, fd, events);
     if (r < 0)
         return r;
     while (!w.result) {
-        r = green__park(deadline);
+        r = green__park_flags(deadline, flags);
         if (r < 0 && w.result) {
             if (r == -ECANCELED)
                 green__cancel_keep();

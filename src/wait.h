@@ -26,8 +26,15 @@ int green__park(int64_t deadline);
 #define GREEN__NOCANCEL 1  /* ignore green_kill and green_timeout scopes:
                               for waits that may not fail that way, such
                               as pthread_mutex_lock; a kill stays pending */
+#define GREEN__EINTR 2     /* a signal handler run for this thread ends
+                              the wait with -EINTR (poll, nanosleep: the
+                              calls the kernel never restarts) */
+#define GREEN__ERESTART 4  /* the same, unless the handler has SA_RESTART
+                              (read, accept, waitpid: the calls the
+                              kernel restarts) */
 
-/* green__park() with flags. */
+/* green__park() with flags. With GREEN__EINTR or GREEN__ERESTART, it
+ * may also return -EINTR (see intr.h). */
 int green__park_flags(int64_t deadline, int flags);
 
 /* For waits that find, after park returned -ECANCELED, that their own
@@ -65,6 +72,9 @@ void green__unpark(struct green_thread *t, int result);
  * -ETIMEDOUT, or -EBADF if the fd is invalid or was closed meanwhile
  * through green__io_close(). May yield. */
 int green__wait_fd(int fd, int events, int64_t deadline);
+
+/* green__wait_fd() with green__park_flags()'s flags. */
+int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags);
 
 /* One fd a green thread waits on, for waits on several fds at once
  * (poll, select): add one per fd, park, then del them all. */

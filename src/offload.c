@@ -1,0 +1,2 @@
+/* The offload pool (issue 7: in progress). */
+#include "common.h"

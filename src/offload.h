@@ -1,0 +1,55 @@
+/* The offload pool: real OS threads that make, for a parked green thread,
+ * a blocking call that cannot be polled (DNS and NSS lookups, which use
+ * glibc-internal sockets; regular files with GREEN_FILE_IO=offload;
+ * waits for children that no pidfd can express), and hand the result back
+ * through the green thread's hub.
+ *
+ * The pool grows with demand up to GREEN_OFFLOAD_THREADS, and threads idle
+ * for a while retire. Its threads block every signal, so that the
+ * program's handlers run on the OS threads of its green threads.
+ *
+ * A caller fills a job, usually on its own stack, with the function to run
+ * and its arguments and result fields, then calls green__offload(). */
+#ifndef GREEN_SRC_OFFLOAD_H
+#define GREEN_SRC_OFFLOAD_H
+
+#include <stdatomic.h>
+
+struct green_thread;
+
+struct green__job {
+    /* Makes the call; on a pool thread, or on the caller's own thread
+     * when nothing else could run. Saves errno (and h_errno and the like)
+     * into the job itself. */
+    void (*run)(struct green__job *job);
+    /* For a job the caller may leave before it is done (see below): frees
+     * the job and whatever run produced (say, an addrinfo list), on the
+     * pool thread once run has returned. NULL: the caller always waits
+     * for the end, whatever happens to it meanwhile. */
+    void (*discard)(struct green__job *job);
+    /* offload.c's */
+    struct green__job *next;
+    struct green_thread *waiter;
+    atomic_int state;
+};
+
+/* Runs job->run(job) on a pool thread while the calling green thread
+ * parks with `flags` (green__park_flags()'s), or directly when no other
+ * green thread could run meanwhile (or the caller is not a green thread).
+ * Returns 0 once run has returned.
+ *
+ * With job->discard set, the park may also fail (-ECANCELED, -ETIMEDOUT,
+ * -EINTR, as flags allow): green__offload() then returns that error at
+ * once, and the job (which must then be on the heap) belongs to the pool,
+ * which calls discard once run returns. Nothing is written to the
+ * caller's memory after that. Returns -EAGAIN if no pool thread could be
+ * started and none is running (the caller may then make the call
+ * itself). */
+int green__offload(struct green__job *job, int flags);
+
+/* In the child of a fork: the pool's threads do not exist there. Forgets
+ * them and their jobs (jobs of green threads that did not survive the
+ * fork either) and resets the pool's locks. */
+void green__offload_fork_child(void);
+
+#endif
