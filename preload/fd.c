@@ -11,6 +11,8 @@
 #include <linux/close_range.h>
 #include <stdarg.h>
 
+#include "proc.h"
+
 /* The info word of a socket made with this type argument. */
 static unsigned socket_info(int type)
 {
@@ -228,10 +230,15 @@ GREEN__INTERPOSE int creat(const char *path, mode_t mode)
 GREEN__INTERPOSE int creat64(const char *path, mode_t mode)
     __attribute__((alias("creat")));
 
-/* fclose closes its fd inside libc, where no close wrapper sees it. */
+/* fclose closes its fd inside libc, where no close wrapper sees it. On
+ * a stream of our popen it is pclose, as glibc's fclose of a popen
+ * stream waits for the child and returns its status. */
 GREEN__INTERPOSE int fclose(FILE *f)
 {
     green__real_ensure();
+    int r = green__proc_pclose(f);
+    if (r != GREEN__PROC_NOT_OURS)
+        return (int)green__set_errno(r);
     if (f)
         green__io_closing(fileno(f));
     return green__real.fclose(f);

@@ -67,8 +67,12 @@ static long futex(const volatile uint32_t *addr, int op, uint32_t val,
     if (!addr && (wait || !(op & FUTEX_PRIVATE_FLAG)))
         return -EFAULT;
     uint32_t mask = bitset ? val3 : GREEN__FUTEX_ALL;
+    /* A signal handler: an untimed wait restarts under SA_RESTART, a
+     * timed one gives EINTR (the kernel's ERESTART_RESTARTBLOCK). */
+    int intr = ts ? GREEN__EINTR : GREEN__ERESTART;
     if (wait)
-        return green__futex_wait(addr, val, deadline, mask, GREEN__NOCANCEL);
+        return green__futex_wait(addr, val, deadline, mask,
+                                 GREEN__NOCANCEL | intr);
     /* The kernel wakes one waiter for a count of 0 or less. */
     return green__futex_wake(addr, (int)val > 0 ? (int)val : 1, mask);
 }

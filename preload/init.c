@@ -64,9 +64,23 @@ static const char *const wrappers[] = {
     "sem_trywait", "sem_timedwait", "sem_clockwait", "sem_post",
     "sem_getvalue", "syscall",
     /* signals (preload/signal.c) */
+    "sigaction", "__sigaction", "signal", "bsd_signal", "ssignal",
+    "sysv_signal", "__sysv_signal", "sigset", "siginterrupt", "sigignore",
+    "pause", "sigsuspend", "__sigsuspend", "sigwait", "sigwaitinfo",
+    "sigtimedwait",
     /* processes (preload/process.c) */
-    "vfork",
+    "vfork", "fork", "_Fork", "waitpid", "wait", "wait3", "wait4", "waitid",
+    "system", "popen", "pclose",
     /* DNS, NSS, files (preload/dns.c, file.c) */
+    "getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname2",
+    "gethostbyaddr", "gethostbyname_r", "gethostbyname2_r",
+    "gethostbyaddr_r", "getpwnam", "getpwuid", "getgrnam", "getgrgid",
+    "getspnam", "getpwnam_r", "getpwuid_r", "getgrnam_r", "getgrgid_r",
+    "getspnam_r", "getgrouplist", "initgroups", "res_query", "res_search",
+    "res_querydomain", "res_send", "res_nquery", "res_nsearch",
+    "res_nquerydomain", "res_nsend", "pread", "pread64", "pwrite",
+    "pwrite64", "preadv", "preadv64", "pwritev", "pwritev64", "fsync",
+    "fdatasync",
 };
 #define NWRAPPERS (sizeof wrappers / sizeof wrappers[0])
 

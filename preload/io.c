@@ -7,6 +7,8 @@
  * fail with ESPIPE, so they never wait on a pollable fd. */
 #include "interpose.h"
 
+#include "file.h"
+
 /* The green body of every read here: preadv2(fd, iov, cnt, -1, flags). */
 static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
                            int cnt, int flags)
@@ -37,6 +39,9 @@ static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
 GREEN__INTERPOSE ssize_t read(int fd, void *buf, size_t len)
 {
     struct green__io io;
+    if (green__file_offloads(fd))  /* GREEN_FILE_IO=offload */
+        return green__file_io(&(struct green__fio){
+            .call = GREEN__FIO_READ, .fd = fd, .buf = buf, .len = len});
     if (len > GREEN__MAX_RW || !green__io_gate(&io, fd, GREEN_IN))
         return green__real.read(fd, buf, len);
     return readv_green(&io, &(struct iovec){buf, len}, 1, 0);
@@ -53,6 +58,9 @@ GREEN__INTERPOSE ssize_t __read_chk(int fd, void *buf, size_t len,
 GREEN__INTERPOSE ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
     struct green__io io;
+    if (green__file_offloads(fd))
+        return green__file_io(&(struct green__fio){
+            .call = GREEN__FIO_READV, .fd = fd, .iov = iov, .cnt = cnt});
     if (!green__io_gate(&io, fd, GREEN_IN))
         return green__real.readv(fd, iov, cnt);
     return readv_green(&io, iov, cnt, 0);
@@ -64,6 +72,10 @@ GREEN__INTERPOSE ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
                                  off_t off, int flags)
 {
     struct green__io io;
+    if (!(flags & RWF_NOWAIT) && green__file_offloads(fd))
+        return green__file_io(&(struct green__fio){
+            .call = GREEN__FIO_PREADV2, .fd = fd, .iov = iov, .cnt = cnt,
+            .off = off, .flags = flags});
     if (off != -1 || (flags & RWF_NOWAIT) || !green__io_gate(&io, fd, GREEN_IN))
         return green__real.preadv2(fd, iov, cnt, off, flags);
     return readv_green(&io, iov, cnt, flags);
@@ -76,6 +88,10 @@ GREEN__INTERPOSE ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt,
 GREEN__INTERPOSE ssize_t write(int fd, const void *buf, size_t len)
 {
     struct green__io io;
+    if (green__file_offloads(fd))
+        return green__file_io(&(struct green__fio){
+            .call = GREEN__FIO_WRITE, .fd = fd, .buf = (void *)buf,
+            .len = len});
     if (len > GREEN__MAX_RW || !green__io_gate(&io, fd, GREEN_OUT))
         return green__real.write(fd, buf, len);
     return writev_green(&io, &(struct iovec){(void *)buf, len}, 1, 0);
@@ -84,6 +100,9 @@ GREEN__INTERPOSE ssize_t write(int fd, const void *buf, size_t len)
 GREEN__INTERPOSE ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
     struct green__io io;
+    if (green__file_offloads(fd))
+        return green__file_io(&(struct green__fio){
+            .call = GREEN__FIO_WRITEV, .fd = fd, .iov = iov, .cnt = cnt});
     if (!green__io_gate(&io, fd, GREEN_OUT))
         return green__real.writev(fd, iov, cnt);
     return writev_green(&io, iov, cnt, 0);
@@ -93,6 +112,10 @@ GREEN__INTERPOSE ssize_t pwritev2(int fd, const struct iovec *iov, int cnt,
                                   off_t off, int flags)
 {
     struct green__io io;
+    if (!(flags & RWF_NOWAIT) && green__file_offloads(fd))
+        return green__file_io(&(struct green__fio){
+            .call = GREEN__FIO_PWRITEV2, .fd = fd, .iov = iov, .cnt = cnt,
+            .off = off, .flags = flags});
     if (off != -1 || (flags & RWF_NOWAIT) ||
         !green__io_gate(&io, fd, GREEN_OUT))
         return green__real.pwritev2(fd, iov, cnt, off, flags);

@@ -1,12 +1,130 @@
-/* Processes. vfork is fork here: a vfork child runs in its parent's
- * memory, where a wrapper would use the parent's hub and loop, and glibc
- * gives no hook to tell such a child apart. POSIX lets a vfork child do
- * nothing but exec or _exit, and fork gives it that; what it cannot give
- * is the parent seeing the child's writes to memory, which POSIX leaves
- * undefined. */
+/* Processes: fork, the wait family, system, popen and pclose.
+ *
+ * fork: the program's pthread_atfork handlers run inside it, around a
+ * fork that must not be interleaved with another green thread's, so
+ * every wrapper they call passes straight through meanwhile (the side
+ * effect: an fd such a handler makes counts as libgreen's own). The
+ * child's reset is hub.c's atfork handler, so that glibc's own forks
+ * (daemon) get it too; _Fork runs no handlers and resets here.
+ *
+ * vfork is fork here: a vfork child runs in its parent's memory, where a
+ * wrapper would use the parent's hub and loop, and glibc gives no hook
+ * to tell such a child apart. POSIX lets a vfork child do nothing but
+ * exec or _exit, and fork gives it that; what it cannot give is the
+ * parent seeing the child's writes to memory, which POSIX leaves
+ * undefined.
+ *
+ * The waits: shape "wait", gate (no WNOHANG, another green thread could
+ * run), then src/proc.c. system, popen and pclose are wrapped at the top
+ * level: glibc's call posix_spawn and a waitpid inside libc, which no
+ * wrapper sees (PITFALLS.md A3). */
 #include "interpose.h"
+
+#include <errno.h>
+
+#include "config.h"
+#include "proc.h"
+#include "wait.h"
+
+GREEN__INTERPOSE pid_t fork(void)
+{
+    green__real_ensure();
+    green__tls_internal++;  /* the atfork handlers' calls pass through */
+    pid_t pid = green__real.fork();
+    green__tls_internal--;
+    return pid;
+}
 
 GREEN__INTERPOSE pid_t vfork(void)
 {
     return fork();
+}
+
+GREEN__INTERPOSE pid_t _Fork(void)
+{
+    green__real_ensure();
+    pid_t pid = green__real._Fork();
+    if (pid == 0)
+        green__hub_fork_child();
+    return pid;
+}
+
+/* A POSIX cancellation point; restarted under SA_RESTART, as the kernel
+ * restarts it. */
+GREEN__INTERPOSE pid_t waitpid(pid_t pid, int *status, int options)
+{
+    if (!green__proc_gate(options))
+        return green__real.waitpid(pid, status, options);
+    return (pid_t)green__set_errno(
+        green__proc_wait4(pid, status, options, NULL, GREEN__ERESTART));
+}
+
+GREEN__INTERPOSE pid_t wait(int *status)
+{
+    if (!green__proc_gate(0))
+        return green__real.wait(status);
+    return (pid_t)green__set_errno(
+        green__proc_wait4(-1, status, 0, NULL, GREEN__ERESTART));
+}
+
+GREEN__INTERPOSE pid_t wait3(int *status, int options, struct rusage *ru)
+{
+    if (!green__proc_gate(options))
+        return green__real.wait3(status, options, ru);
+    return (pid_t)green__set_errno(
+        green__proc_wait4(-1, status, options, ru, GREEN__ERESTART));
+}
+
+GREEN__INTERPOSE pid_t wait4(pid_t pid, int *status, int options,
+                             struct rusage *ru)
+{
+    if (!green__proc_gate(options))
+        return green__real.wait4(pid, status, options, ru);
+    return (pid_t)green__set_errno(
+        green__proc_wait4(pid, status, options, ru, GREEN__ERESTART));
+}
+
+GREEN__INTERPOSE int waitid(idtype_t type, id_t id, siginfo_t *info,
+                            int options)
+{
+    if (!green__proc_gate(options))
+        return green__real.waitid(type, id, info, options);
+    return (int)green__set_errno(
+        green__proc_waitid(type, id, info, options, GREEN__ERESTART));
+}
+
+/* The status, or -1 with errno; a shell that cannot be spawned gives
+ * the status of exit(127) and sets errno as well, as glibc's does. */
+GREEN__INTERPOSE int system(const char *line)
+{
+    if (!green__gate())
+        return green__real.system(line);
+    int spawn_err;
+    int r = green__proc_system(line, &spawn_err);
+    if (spawn_err)
+        errno = spawn_err;
+    return (int)green__set_errno(r);
+}
+
+/* Always ours (unless GREEN_DISABLE), even where nothing else could run
+ * yet: the pclose may come when something can. */
+GREEN__INTERPOSE FILE *popen(const char *command, const char *mode)
+{
+    green__real_ensure();
+    green__config_load();
+    if (green__config.disable || green__tls_internal)
+        return green__real.popen(command, mode);
+    FILE *fp;
+    int r = green__proc_popen(command, mode, &fp);
+    return r < 0 ? (errno = -r, NULL) : fp;
+}
+
+GREEN__INTERPOSE int pclose(FILE *fp)
+{
+    green__real_ensure();
+    int r = green__proc_pclose(fp);
+    if (r != GREEN__PROC_NOT_OURS)
+        return (int)green__set_errno(r);
+    green__io_closing(fileno(fp));  /* glibc's pclose is its fclose */
+    return green__real.pclose(fp);
 }

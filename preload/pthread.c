@@ -16,6 +16,7 @@
 #include "cancel.h"
 #include "config.h"
 #include "green.h"
+#include "intr.h"
 #include "key.h"
 #include "once.h"
 #include "pthr.h"
@@ -179,9 +180,14 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
 
 /* ---- Functions of the OS thread: a green thread's is its hub's -------- */
 
+/* To a green thread of the caller's hub: the signal goes to the OS
+ * thread, and the handler interrupts that green thread (intr.h). */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
     green__real_ensure();
+    struct green_thread *t = green__pthr_of(th);
+    if (t && t->hub == green__hub_current())
+        return green__intr_kill(t, sig, NULL);
     return green__real.pthread_kill(green__pthr_os(th), sig);
 }
 
@@ -189,6 +195,9 @@ GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
                                       const union sigval value)
 {
     green__real_ensure();
+    struct green_thread *t = green__pthr_of(th);
+    if (t && t->hub == green__hub_current())
+        return green__intr_kill(t, sig, &value);
     return green__real.pthread_sigqueue(green__pthr_os(th), sig, value);
 }
 

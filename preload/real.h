@@ -14,20 +14,26 @@
 #define GREEN_PRELOAD_REAL_H
 
 #include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <shadow.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,15 +161,91 @@
     X(sem_getvalue, NULL)             \
     X(syscall, NULL)                  \
     /* signals (preload/signal.c) */  \
+    X(sigaction, NULL)                \
+    X(signal, NULL)                   \
+    X(sysv_signal, NULL)              \
+    X(sigset, NULL)                   \
+    X(siginterrupt, NULL)             \
+    X(sigignore, NULL)                \
+    X(pause, NULL)                    \
+    X(sigsuspend, NULL)               \
+    X(sigwait, NULL)                  \
+    X(sigwaitinfo, NULL)              \
+    X(sigtimedwait, NULL)             \
     /* processes (preload/process.c) */ \
+    X(fork, NULL)                     \
+    X(_Fork, NULL)                    \
+    X(waitpid, NULL)                  \
+    X(wait, NULL)                     \
+    X(wait3, NULL)                    \
+    X(wait4, NULL)                    \
+    X(waitid, NULL)                   \
+    X(system, NULL)                   \
+    X(popen, NULL)                    \
+    X(pclose, NULL)                   \
     /* offload, DNS, NSS, files (preload/dns.c, file.c) */ \
+    X(getaddrinfo, NULL)              \
+    X(getnameinfo, NULL)              \
+    X(gethostbyname, NULL)            \
+    X(gethostbyname2, NULL)           \
+    X(gethostbyaddr, NULL)            \
+    X(gethostbyname_r, NULL)          \
+    X(gethostbyname2_r, NULL)         \
+    X(gethostbyaddr_r, NULL)          \
+    X(getpwnam, NULL)                 \
+    X(getpwuid, NULL)                 \
+    X(getgrnam, NULL)                 \
+    X(getgrgid, NULL)                 \
+    X(getspnam, NULL)                 \
+    X(getpwnam_r, NULL)               \
+    X(getpwuid_r, NULL)               \
+    X(getgrnam_r, NULL)               \
+    X(getgrgid_r, NULL)               \
+    X(getspnam_r, NULL)               \
+    X(getgrouplist, NULL)             \
+    X(initgroups, NULL)               \
+    X(res_query, NULL)                \
+    X(res_search, NULL)               \
+    X(res_querydomain, NULL)          \
+    X(res_send, NULL)                 \
+    X(res_nquery, NULL)               \
+    X(res_nsearch, NULL)              \
+    X(res_nquerydomain, NULL)         \
+    X(res_nsend, NULL)                \
+    X(pread, NULL)                    \
+    X(pwrite, NULL)                   \
+    X(preadv, NULL)                   \
+    X(pwritev, NULL)                  \
+    X(fsync, NULL)                    \
+    X(fdatasync, NULL)                \
     X(close_range, NULL)              \
     X(epoll_pwait2, NULL)
 
+/* The resolver's query calls, declared as <resolv.h> does (including it
+ * here would bring its many short macros, such as putlong, everywhere). */
+struct __res_state;
+int res_query(const char *, int, int, unsigned char *, int);
+int res_search(const char *, int, int, unsigned char *, int);
+int res_querydomain(const char *, const char *, int, int, unsigned char *,
+                    int);
+int res_send(const unsigned char *, int, unsigned char *, int);
+int res_nquery(struct __res_state *, const char *, int, int, unsigned char *,
+               int);
+int res_nsearch(struct __res_state *, const char *, int, int,
+                unsigned char *, int);
+int res_nquerydomain(struct __res_state *, const char *, const char *, int,
+                     int, unsigned char *, int);
+int res_nsend(struct __res_state *, const unsigned char *, int,
+              unsigned char *, int);
+
 #define GREEN__REAL_FIELD(name, version) __typeof__(name) *name;
+/* Deprecated functions (sigset, siginterrupt) are still wrapped. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 struct green__real {
     GREEN__REAL_SYMBOLS(GREEN__REAL_FIELD)
 };
+#pragma GCC diagnostic pop
 #undef GREEN__REAL_FIELD
 
 extern struct green__real green__real;

@@ -38,7 +38,10 @@ GREEN__INTERPOSE int sem_destroy(sem_t *s)
  * point on entry. */
 static int sem_wait_until(sem_t *s, int64_t deadline)
 {
-    int r = green__sem_wait(s, deadline, 0);
+    /* As the kernel's futex wait: an untimed one restarts under
+     * SA_RESTART, a timed one never does. */
+    int r = green__sem_wait(s, deadline,
+                            deadline < 0 ? GREEN__ERESTART : GREEN__EINTR);
     if (r == -ECANCELED) {
         green__testcancel();
         r = -EINTR;

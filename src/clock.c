@@ -48,12 +48,13 @@ int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
     if (deadline < 0)
         deadline = INT64_MAX;
     for (;;) {
-        int r = green__park(deadline);
+        int r = green__park_flags(deadline, GREEN__EINTR);
         if (green_now() >= deadline)
             return 0;
         if (r == -ECANCELED)
             green__testcancel();  /* pthread_cancel: acts here */
-        if (r == -ECANCELED || r == -ETIMEDOUT) {  /* a kill, a scope */
+        /* A kill, a scope, a signal handler (never restarted). */
+        if (r == -ECANCELED || r == -ETIMEDOUT || r == -EINTR) {
             if (rem && !abs)
                 *rem = green__remaining(deadline);
             return -EINTR;

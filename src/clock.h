@@ -20,7 +20,7 @@ int64_t green__clock_deadline(clockid_t clock, const struct timespec *at);
 
 /* Sleeps as clock_nanosleep(clock, flags, req, rem) would. Returns 0,
  * -EFAULT (req is NULL), -EINVAL (req out of range), or -EINTR after a
- * green_kill, with *rem (if not NULL) set to the time left of a relative
+ * green_kill or a signal handler, with *rem (if not NULL) set to the time left of a relative
  * sleep. May yield. */
 int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
                        struct timespec *rem);

@@ -25,6 +25,7 @@ struct green__config green__config = {
     .stack_cache = 64,
     .guarded_stacks = -1,
     .inherit = 1,
+    .offload_threads = 256,
 };
 
 /* Every variable libgreen reads; any other GREEN_* gets a warning. */
@@ -32,6 +33,7 @@ static const char *const known[] = {
     "GREEN_LOG_LEVEL", "GREEN_STACK_SIZE", "GREEN_POLL_EVERY",
     "GREEN_STACK_CACHE", "GREEN_GUARDED_STACKS", "GREEN_DISABLE",
     "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
+    "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -162,6 +164,13 @@ void green__config_load(void)
         bad("GREEN_THREADS", s, "green or native");
     else if (s)
         green__config.threads_native = !strcmp(s, "native");
+    load_uint("GREEN_OFFLOAD_THREADS", 1, 1u << 16,
+              &green__config.offload_threads);
+    s = secure_getenv("GREEN_FILE_IO");
+    if (s && strcmp(s, "direct") && strcmp(s, "offload"))
+        bad("GREEN_FILE_IO", s, "direct or offload");
+    else if (s)
+        green__config.file_io_offload = !strcmp(s, "offload");
     warn_unknown();
     atomic_store_explicit(&state, 2, memory_order_release);
 }

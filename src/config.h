@@ -22,6 +22,10 @@ struct green__config {
     int inherit;            /* GREEN_INHERIT: children keep the preload */
     int check;              /* GREEN_CHECK: list the wrappers at start */
     int threads_native;     /* GREEN_THREADS=native (default green) */
+    unsigned offload_threads; /* GREEN_OFFLOAD_THREADS: the offload pool's
+                               bound; default 256 (see offload.c) */
+    int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):
+                               regular-file I/O on the offload pool */
 };
 
 extern struct green__config green__config;

@@ -16,7 +16,9 @@
 #include "config.h"
 #include "context.h"
 #include "fdtab.h"
+#include "intr.h"
 #include "log.h"
+#include "offload.h"
 #include "overflow.h"
 #include "real.h"
 #include "wait.h"
@@ -74,6 +76,8 @@ static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
 
 void green__hub_ready(struct green__hub *h, struct green_thread *t)
 {
+    if (unlikely(t->id < h->fork_mark) && t != h->forker)
+        return;  /* vanished in a fork: see green__hub_fork_child */
     t->state = GREEN__READY;
     t->next = NULL;
     if (h->runq_tail)
@@ -114,6 +118,14 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
     struct green__wnode *n;
     while ((n = wakeq_pop(h->ev)))
         green__hub_ready(h, container_of(n, struct green_thread, wnode));
+    green__intr_deliver(h);  /* waits a signal handler interrupted */
+}
+
+void green__hub_poke(struct green__hub *h)
+{
+    green__tls_internal++;  /* libev's eventfd write is ours */
+    ev_async_send(h->loop, &h->ev->async);
+    green__tls_internal--;
 }
 
 /* Runs the loop once without waiting (callbacks only make threads ready). */
@@ -205,15 +217,75 @@ static void destroy(void *arg)
     free(h);
 }
 
-/* In a forked child: the loop's epoll instance is shared with the
- * parent and must not be touched; libev makes a new one at its next run.
- * (The rest of fork, such as dropping the other green threads, is not
- * handled yet.) */
+/* Starts h's loop, with the async watcher of its wake queue (empty).
+ * Returns false on ENOMEM. */
+static bool loop_start(struct green__hub *h)
+{
+    struct green__hub_ev *ev = h->ev;
+    green__tls_internal++;  /* libev's epoll fd and eventfd are ours */
+    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+    if (h->loop) {
+        ev_set_userdata(h->loop, h);
+        atomic_store(&ev->stub.next, NULL);
+        ev->head = &ev->stub;
+        atomic_store(&ev->tail, &ev->stub);
+        ev_async_init(&ev->async, async_cb);
+        ev->async.data = h;
+        ev_async_start(h->loop, &ev->async);
+    }
+    green__tls_internal--;
+    return h->loop != NULL;
+}
+
+/* POSIX keeps only the forking thread in the child, and so do we: the
+ * other green threads of this hub vanish. Nothing can list them, so they
+ * are not freed; instead a wake of one of them is dropped (fork_mark),
+ * so none ever runs again, and their stacks stay mapped, untouched
+ * copy-on-write copies. The run and wake queues, timers and fd watchers
+ * belong to the old loop, whose epoll instance the parent still uses: it
+ * must see no epoll_ctl from here, so the loop is freed without running
+ * (which only closes the child's copies of its fds) and a new one made.
+ * Hubs of other OS threads are left as they are: nothing runs them. If
+ * the forker is not the adopted context, that context did not survive
+ * either (it was main(), or another OS thread's own frames): the child's
+ * last green thread to end then exits the process, as glibc's last
+ * thread does. This OS thread is the child's main thread. */
+void green__hub_fork_child(void)
+{
+    green__offload_fork_child();
+    struct green__hub *h = green__tls_hub;
+    if (!h)
+        return;
+    struct green_thread *self = h->current ? h->current : &h->first;
+    h->forker = self;
+    h->fork_mark = green__thread_next_id();
+    h->first_gone = self != &h->first;
+    h->runq_head = h->runq_tail = NULL;
+    h->reap = NULL;
+    h->since_poll = 0;
+    h->live = 1;
+    for (int fd = 0; fd < h->nio; fd++)
+        green__io_close(h, fd);  /* waiters vanished: their wakes drop */
+    free(h->io);
+    h->io = NULL;
+    h->nio = 0;
+    green__tls_internal++;  /* its closes are ours */
+    ev_loop_destroy(h->loop);
+    green__tls_internal--;
+    if (!loop_start(h))
+        green__panic(__FILE__, __LINE__, "no event loop in a forked child");
+    if (!h->is_main)  /* the main thread's hub lives until exit */
+        green__real.pthread_setspecific(hub_key, NULL);
+    h->is_main = true;
+    h->os = green__real.pthread_self();
+}
+
+/* Registered after the program's own handlers of the time, so runs after
+ * them in the child (FIFO); and run for glibc's internal forks too
+ * (daemon), which no wrapper sees. */
 static void atfork_child(void)
 {
-    struct green__hub *h = green__tls_hub;
-    if (h)
-        ev_loop_fork(h->loop);
+    green__hub_fork_child();
 }
 
 static void make_key(void)
@@ -235,22 +307,11 @@ static struct green__hub *create(void)
     if (!h || !ev)
         goto err;
     atomic_store(&green__fdtab_live, true);
-    green__tls_internal++;  /* libev's epoll fd and eventfd are ours */
-    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-    if (!h->loop) {
-        green__tls_internal--;
+    h->ev = ev;
+    if (!loop_start(h))
         goto err;
-    }
     if (green__stack_map(SCHED_STACK, &h->sched_stack) < 0)
         goto err_loop;
-    h->ev = ev;
-    ev_set_userdata(h->loop, h);
-    ev->head = &ev->stub;
-    atomic_store(&ev->tail, &ev->stub);
-    ev_async_init(&ev->async, async_cb);
-    ev->async.data = h;
-    ev_async_start(h->loop, &ev->async);
-    green__tls_internal--;
     h->sched_sp = green__context_make(h->sched_stack.lo, h->sched_stack.hi,
                                       sched_main, h);
     h->is_main = getpid() == gettid();
@@ -263,6 +324,7 @@ static struct green__hub *create(void)
         green__real.pthread_setspecific(hub_key, h);
     return h;
 err_loop:
+    green__tls_internal++;
     ev_loop_destroy(h->loop);
     green__tls_internal--;
 err:

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "thread.h"
 
@@ -31,6 +32,14 @@ struct green__hub {
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
+    bool first_gone;                /* forked from another green thread:
+                                       the adopted context did not
+                                       survive, so the last thread to end
+                                       exits the process (thread.c) */
+    uint64_t fork_mark;             /* threads with a smaller id, but for
+                                       `forker`, vanished in a fork: wakes
+                                       of them are dropped */
+    struct green_thread *forker;    /* the thread that forked (or NULL) */
     pthread_t os;                   /* its OS thread, for the real calls
                                        pthread_kill and the like */
     struct ev_loop *loop;
@@ -40,6 +49,9 @@ struct green__hub {
     struct green__stack_cache stacks;
     struct green__stack sched_stack;
     struct green__stack altstack;   /* overflow.c's, if it made one */
+    struct green_thread *_Atomic intr_wait; /* intr.c: the thread in
+                                       sigsuspend, which takes the
+                                       process's signals, or NULL */
     struct green_thread first;      /* the adopted OS thread context */
 };
 
@@ -73,6 +85,15 @@ void green__hub_wake(struct green_thread *t);
  * when the current thread is switched back to. Saves and restores errno,
  * checks the outgoing stack's canary and polls I/O now and then. */
 void green__hub_switch(struct green__hub *h);
+
+/* In the child of a fork (called by the atfork child handler, and by
+ * _Fork's wrapper): only the calling green thread survives, on a fresh
+ * loop; the pool is reset. See hub.c. */
+void green__hub_fork_child(void);
+
+/* Runs h's async watcher (whose callback also delivers interruptions,
+ * intr.h) from any OS thread. Async-signal-safe. */
+void green__hub_poke(struct green__hub *h);
 
 /* What a new hub's loop will use, for the start-up line: libev's version
  * and the name of its backend ("epoll"). */

@@ -1,2 +1,360 @@
-/* Interruptions of green waits by signal handlers (issue 7: in progress). */
+/* Interruptions of green waits by signal handlers; see intr.h.
+ *
+ * The table holds, per signal, the program's handler and flags while the
+ * kernel's action is the trampoline. It is written under a lock (sigaction
+ * may be called on several OS threads) and read by the trampoline without
+ * one: a handler that runs while another OS thread changes the action
+ * sees the old or the new handler, as it would natively.
+ *
+ * The mark is the HIT bit of t->intr, set with an atomic OR. wait.c sets
+ * t->intr before the park token says PARKED and clears it when the park
+ * ends: so a mark is only ever seen by the park it was meant for. */
+#include "intr.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cancel.h"
 #include "common.h"
+#include "fdtab.h"
+#include "green.h"
+#include "hub.h"
+#include "io.h"
+#include "oslock.h"
+#include "real.h"
+#include "thread.h"
+#include "wait.h"
+
+#define HIT 0x80u  /* in t->intr: a handler interrupted this park */
+
+/* The program's action for one signal while ours is the trampoline. */
+struct act {
+    _Atomic uintptr_t fn;  /* its sa_handler or sa_sigaction */
+    atomic_int flags;      /* its sa_flags (SA_SIGINFO as it asked) */
+    atomic_bool ours;      /* the kernel's action was set by us */
+};
+
+static struct act acts[NSIG];
+static struct green__oslock lock;
+static struct green__hub *_Atomic main_hub;  /* once known */
+
+/* The green thread a pthread_kill on this OS thread is for, while the
+ * real call runs (its handler runs before the call returns). */
+static __thread struct green_thread *kill_to
+    __attribute__((tls_model("initial-exec")));
+
+bool green__intr_direct(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGTRAP:
+    case SIGKILL: case SIGSTOP:
+        return true;
+    default:
+        /* glibc's own signals (32, 33) are refused by the real call. */
+        return sig < 1 || sig >= NSIG || (sig > 31 && sig < SIGRTMIN);
+    }
+}
+
+static void note_main(struct green__hub *h)
+{
+    if (h && h->is_main && atomic_load_explicit(&main_hub,
+                                                memory_order_relaxed) != h)
+        atomic_store(&main_hub, h);
+}
+
+/* Signals the kernel sends to one thread: tgkill and tkill (raise,
+ * pthread_kill), and the ones it raises in the thread that caused them. */
+static bool thread_directed(int sig, const siginfo_t *si)
+{
+    return si->si_code == SI_TKILL || sig == SIGPIPE || sig == SIGXFSZ ||
+           sig == SIGSYS;
+}
+
+/* Async-signal-safe: marks t's park interrupted if it takes a handler of
+ * these flags, and pokes t's hub to deliver it. */
+static void mark(struct green_thread *t, int flags)
+{
+    unsigned char f = __atomic_load_n(&t->intr, __ATOMIC_ACQUIRE);
+    if (f & (GREEN__EINTR | GREEN__ERESTART)) {
+        if ((f & GREEN__EINTR) || !(flags & SA_RESTART)) {
+            __atomic_fetch_or(&t->intr, (unsigned char)HIT, __ATOMIC_ACQ_REL);
+            green__hub_poke(t->hub);
+        }
+        return;
+    }
+    /* sigsuspend's thread, running between its unmasking and its park:
+     * leave a token, so that the park returns at once. Its token cannot
+     * be PARKED here (t->intr would be set), so green__unpark only
+     * compares and swaps, which is safe in a handler. */
+    struct green__hub *h = t->hub;
+    if (h == green__tls_hub && h->current == t &&
+        atomic_load(&h->intr_wait) == t)
+        green__unpark(t, -EINTR);
+}
+
+/* The green thread a signal is for (see intr.h), or NULL. */
+static struct green_thread *target(int sig, const siginfo_t *si)
+{
+    struct green__hub *h = green__tls_hub;
+    if (kill_to)
+        return kill_to;
+    if (thread_directed(sig, si))
+        return !h ? NULL : h->current ? h->current : &h->first;
+    if (!h)
+        h = atomic_load(&main_hub);
+    if (!h)
+        return NULL;
+    struct green_thread *t = atomic_load(&h->intr_wait);
+    return t ? t : &h->first;
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc)
+{
+    int saved = errno;
+    struct act *a = &acts[sig];
+    uintptr_t fn = atomic_load(&a->fn);
+    int flags = atomic_load(&a->flags);
+    if (flags & SA_RESETHAND)  /* the kernel has reset its action too */
+        atomic_store(&a->fn, (uintptr_t)SIG_DFL);
+    note_main(green__tls_hub);
+    struct green_thread *t = target(sig, si);
+    if (t)
+        mark(t, flags);
+    errno = saved;
+    if (fn == (uintptr_t)SIG_DFL || fn == (uintptr_t)SIG_IGN)
+        return;  /* changed on another OS thread meanwhile */
+    if (flags & SA_SIGINFO)
+        ((void (*)(int, siginfo_t *, void *))fn)(sig, si, uc);
+    else
+        ((void (*)(int))fn)(sig);
+}
+
+static bool is_fn(uintptr_t fn)
+{
+    return fn != (uintptr_t)SIG_DFL && fn != (uintptr_t)SIG_IGN;
+}
+
+/* The program's view of the kernel's action k, taken while the table's
+ * entry was a (its state before the call). */
+static void program_view(struct sigaction *k, uintptr_t fn, int flags,
+                         bool ours)
+{
+    if (!ours)
+        return;
+    if (k->sa_sigaction == trampoline)
+        k->sa_handler = (__sighandler_t)fn;
+    k->sa_flags = (k->sa_flags & ~SA_SIGINFO) | (flags & SA_SIGINFO);
+}
+
+int green__intr_sigaction(int sig, const struct sigaction *act,
+                          struct sigaction *old)
+{
+    struct act *a = &acts[sig];
+    struct sigaction k, kold;
+    green__real_ensure();
+    note_main(green__tls_hub);
+    green__oslock_lock(&lock);
+    uintptr_t fn = atomic_load(&a->fn);
+    int flags = atomic_load(&a->flags);
+    bool ours = atomic_load(&a->ours);
+    bool tramp = act && is_fn((uintptr_t)act->sa_handler);
+    if (tramp) {
+        /* The table first: the trampoline may run as soon as the kernel
+         * has it. */
+        k = *act;
+        k.sa_sigaction = trampoline;
+        k.sa_flags |= SA_SIGINFO;
+        atomic_store(&a->flags, act->sa_flags);
+        atomic_store(&a->fn, (uintptr_t)act->sa_handler);
+    }
+    int r = green__real.sigaction(sig, tramp ? &k : act, &kold) < 0 ? -errno
+                                                                   : 0;
+    if (r < 0 && tramp) {
+        atomic_store(&a->fn, fn);
+        atomic_store(&a->flags, flags);
+    } else if (r == 0 && act) {
+        if (!tramp)
+            atomic_store(&a->fn, (uintptr_t)act->sa_handler);
+        atomic_store(&a->ours, tramp);
+    }
+    green__oslock_unlock(&lock);
+    if (r == 0 && old) {
+        program_view(&kold, fn, flags, ours);
+        *old = kold;
+    }
+    return r;
+}
+
+__sighandler_t green__intr_handler(int sig)
+{
+    return atomic_load(&acts[sig].ours) ? (__sighandler_t)atomic_load(&acts[sig].fn)
+                                        : NULL;
+}
+
+bool green__intr_is_trampoline(__sighandler_t h)
+{
+    return (uintptr_t)h == (uintptr_t)trampoline;
+}
+
+int green__intr_adopt(int sig)
+{
+    struct act *a = &acts[sig];
+    struct sigaction k;
+    int saved = errno, r = 0;
+    green__oslock_lock(&lock);
+    if (green__real.sigaction(sig, NULL, &k) < 0) {
+        r = -errno;
+    } else if (k.sa_sigaction == trampoline) {
+        /* siginterrupt: only SA_RESTART may have changed. */
+        atomic_store(&a->flags, (k.sa_flags & ~SA_SIGINFO) |
+                                    (atomic_load(&a->flags) & SA_SIGINFO));
+    } else if (!is_fn((uintptr_t)k.sa_handler)) {
+        atomic_store(&a->fn, (uintptr_t)k.sa_handler);
+        atomic_store(&a->ours, false);
+    } else {
+        atomic_store(&a->flags, k.sa_flags);
+        atomic_store(&a->fn, (uintptr_t)k.sa_handler);
+        k.sa_sigaction = trampoline;
+        k.sa_flags |= SA_SIGINFO;
+        if (green__real.sigaction(sig, &k, NULL) < 0)
+            r = -errno;
+        else
+            atomic_store(&a->ours, true);
+    }
+    green__oslock_unlock(&lock);
+    errno = saved;
+    return r;
+}
+
+/* Normal context: ends t's park with -EINTR if a handler marked it. */
+static void deliver(struct green_thread *t)
+{
+    if (__atomic_load_n(&t->intr, __ATOMIC_ACQUIRE) & HIT)
+        green__unpark(t, -EINTR);
+}
+
+void green__intr_deliver(struct green__hub *h)
+{
+    note_main(h);
+    deliver(&h->first);
+    struct green_thread *t = atomic_load(&h->intr_wait);
+    if (t)
+        deliver(t);
+}
+
+/* Whether a pthread_kill of t can wait for t to raise it. */
+static bool deferrable(struct green_thread *t, int sig)
+{
+    sigset_t cur;
+    return sig > 0 && sig < NSIG && t != t->hub->current &&
+           t->state != GREEN__ENDED && atomic_load(&acts[sig].ours) &&
+           pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 &&
+           !sigismember(&cur, sig);
+}
+
+int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
+{
+    struct green__hub *h = t->hub;
+    if (!v && deferrable(t, sig)) {
+        atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
+        unsigned char f = __atomic_load_n(&t->intr, __ATOMIC_ACQUIRE);
+        bool restart = atomic_load(&acts[sig].flags) & SA_RESTART;
+        bool stop = (f & GREEN__EINTR) || ((f & GREEN__ERESTART) && !restart);
+        green__unpark(t, stop ? -EINTR : 0);
+        return 0;
+    }
+    kill_to = sig ? t : NULL;
+    int r = v ? green__real.pthread_sigqueue(h->os, sig, *v)
+              : green__real.pthread_kill(h->os, sig);
+    kill_to = NULL;
+    deliver(t);
+    return r;
+}
+
+void green__intr_raise(struct green_thread *t)
+{
+    int saved = errno;
+    unsigned long pend = atomic_exchange(&t->sigpend, 0);
+    for (int sig = 1; pend; sig++, pend >>= 1)
+        if (pend & 1)
+            green__real.pthread_kill(t->hub->os, sig);
+    errno = saved;
+}
+
+int green__intr_pause(void)
+{
+    note_main(green__tls_hub);
+    for (;;) {
+        int r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
+        if (r == -ECANCELED)
+            return r;
+        if (r < 0)
+            return -EINTR;
+    }
+}
+
+int green__intr_suspend(const sigset_t *mask)
+{
+    struct green__hub *h = green__hub_get();
+    sigset_t old;
+    int r;
+    note_main(h);
+    atomic_store(&h->intr_wait, h->current);
+    /* Signals pending and now unblocked run their handlers here: mark()
+     * leaves the token that ends the park below at once. */
+    pthread_sigmask(SIG_SETMASK, mask, &old);
+    do
+        r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
+    while (r == 0);
+    atomic_store(&h->intr_wait, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* A handler that came after the park ended left a token: drop it,
+     * or it would end the next, unrelated park. */
+    green__park_flags(0, GREEN__NOCANCEL);
+    return r == -ECANCELED ? r : -EINTR;
+}
+
+/* The real sigtimedwait with a zero timeout: the signal number, or
+ * -errno (-EAGAIN: none pending). */
+static int take(const sigset_t *set, siginfo_t *info)
+{
+    static const struct timespec zero;
+    int n = green__real.sigtimedwait(set, info, &zero);
+    return n >= 0 ? n : -errno;
+}
+
+int green__intr_sigwait(const sigset_t *set, siginfo_t *info,
+                        int64_t deadline)
+{
+    int saved = errno;
+    note_main(green__tls_hub);
+    int n = take(set, info);
+    if (n != -EAGAIN)
+        goto out;
+    /* Readable while a signal of the set is pending for this OS thread or
+     * the process. */
+    int fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) {
+        n = -errno;
+        goto out;
+    }
+    if (green__io_tracking())
+        green__fd_made(fd, 0, true);
+    for (;;) {
+        int r = green__wait_fd_flags(fd, GREEN_IN, deadline, GREEN__EINTR);
+        if (r < 0) {
+            n = r == -ETIMEDOUT ? -EAGAIN : r;
+            break;
+        }
+        if ((n = take(set, info)) != -EAGAIN)
+            break;  /* else another thread took it first */
+    }
+    green__io_closing(fd);
+    green__real.close(fd);
+out:
+    errno = saved;
+    return n;
+}

@@ -18,8 +18,9 @@
 
 /* Waits until fd is ready for events: a poll first, since the fd may be
  * ready already and the watcher would only report it an iteration later.
- * Returns 0 or -errno. */
-static int ready(int fd, int events, int64_t deadline)
+ * flags: which signal handlers end the wait (intr.h). Returns 0 or
+ * -errno. */
+static int ready(int fd, int events, int64_t deadline, int flags)
 {
     short want = (short)((events & GREEN_IN ? POLLIN : 0) |
                          (events & GREEN_OUT ? POLLOUT : 0));
@@ -27,12 +28,19 @@ static int ready(int fd, int events, int64_t deadline)
         struct pollfd p = {.fd = fd, .events = want};
         if (green__real.poll(&p, 1, 0) != 0)
             return 0;  /* ready, or an error the real call will report */
-        int r = green__wait_fd(fd, events, deadline);
+        int r = green__wait_fd_flags(fd, events, deadline, flags);
         if (r == -ECANCELED)
             green__testcancel();  /* a pthread_cancel acts here */
         if (r < 0)
             return r;
     }
+}
+
+/* The interruptions a blocking socket call takes: the kernel restarts it
+ * under SA_RESTART, except on a socket with a timeout (signal(7)). */
+static int intr_flags(int64_t timeo)
+{
+    return timeo ? GREEN__EINTR : GREEN__ERESTART;
 }
 
 /* The errno a failed wait leaves: a passed SO_*TIMEO reads as EAGAIN. */
@@ -72,19 +80,34 @@ bool green__io_gate(struct green__io *io, int fd, int events)
     case GREEN__FD_FILE:
         return false;
     default:
-        ready(fd, events, GREEN_NEVER);  /* errors: the call reports them */
+        /* Errors: the call reports them. */
+        ready(fd, events, GREEN_NEVER, GREEN__ERESTART);
         return false;
     }
 }
 
-int green__io_wait(struct green__io *io)
+/* green__io_wait with the interruptions it takes. */
+static int io_wait(struct green__io *io, int flags)
 {
     if (errno != EAGAIN)
         return -1;
     if (io->deadline == UNSET)
         io->deadline = deadline_after(io->timeo);
-    int r = green__wait_fd(io->fd, io->events, io->deadline);
+    int r = green__wait_fd_flags(io->fd, io->events, io->deadline, flags);
     return r < 0 ? fail(r, io->deadline) : 0;
+}
+
+int green__io_wait(struct green__io *io)
+{
+    return io_wait(io, intr_flags(io->timeo));
+}
+
+/* The wait of a call that has transferred something already: any
+ * handler ends it, and the call returns its count (the kernel never
+ * restarts a call that made progress). */
+static int io_wait_more(struct green__io *io)
+{
+    return io_wait(io, GREEN__EINTR);
 }
 
 int green__io_accept_ready(int fd, int flags)
@@ -109,7 +132,8 @@ int green__io_accept_ready(int fd, int flags)
                          !on))
             return 0;
         checked = true;
-        int r = green__wait_fd(fd, GREEN_IN, deadline);
+        int r = green__wait_fd_flags(fd, GREEN_IN, deadline,
+                                     intr_flags(fi.rcvtimeo));
         if (r < 0)
             return fail(r, deadline);
     }
@@ -169,7 +193,7 @@ ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
         if (n > 0) {
             done += n;
             advance(&v, &cnt, (size_t)n);
-        } else if (n == 0 || green__io_wait(io) < 0) {
+        } else if (n == 0 || io_wait_more(io) < 0) {
             break;  /* EOF, an error, the timeout: keep what we have */
         }
     }
@@ -191,12 +215,14 @@ int green__io_connect(struct green__io *io, __CONST_SOCKADDR_ARG addr,
     green__real.fcntl(fd, F_SETFL, fl);
     if (e == EAGAIN)  /* UNIX backlog full: nothing to poll for */
         return green__real.connect(fd, addr, len) < 0 ? -errno : 0;
-    if (e != EINPROGRESS)
+    /* EALREADY: an earlier connect was interrupted and the attempt goes
+     * on; a blocking connect waits for it again. */
+    if (e != EINPROGRESS && e != EALREADY)
         return -e;
     int64_t deadline = deadline_after(io->timeo);
-    r = ready(fd, GREEN_OUT, deadline);
+    r = ready(fd, GREEN_OUT, deadline, intr_flags(io->timeo));
     if (r < 0)
-        return r == -ETIMEDOUT && green_now() >= deadline ? -EINPROGRESS : r;
+        return r == -ETIMEDOUT && green_now() >= deadline ? -e : r;
     /* Finish as the kernel's blocking connect does: a second connect sees
      * the outcome, reports its error and leaves the socket connected or
      * unconnected (reading SO_ERROR would leave it "connecting"). */
@@ -274,7 +300,8 @@ int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
             got += (unsigned)n;
             if ((flags & MSG_WAITFORONE) || (timeout && green_now() >= deadline))
                 break;
-        } else if ((got && errno != EAGAIN) || green__io_wait(io) < 0) {
+        } else if ((got && errno != EAGAIN) ||
+                   (got ? io_wait_more(io) : green__io_wait(io)) < 0) {
             break;
         }
     }
@@ -300,7 +327,8 @@ int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
             last->msg_len = (unsigned)green__io_rest(
                 io, last->msg_hdr.msg_iov, (int)last->msg_hdr.msg_iovlen,
                 last->msg_len, flags);
-        } else if ((sent && errno != EAGAIN) || green__io_wait(io) < 0) {
+        } else if ((sent && errno != EAGAIN) ||
+                   (sent ? io_wait_more(io) : green__io_wait(io)) < 0) {
             break;
         }
     }

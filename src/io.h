@@ -62,7 +62,9 @@ bool green__io_gate(struct green__io *io, int fd, int events);
  * parks until the fd is ready (returns 0: try again) or the wait fails:
  * -1 with errno EAGAIN (SO_RCVTIMEO/SO_SNDTIMEO passed, as the kernel
  * says), EBADF (another thread closed the fd), ETIMEDOUT (a green_timeout
- * scope ended) or ECANCELED (green_kill). May yield. */
+ * scope ended), ECANCELED (green_kill) or EINTR (a signal handler ran for
+ * this thread: always on a socket with that timeout, else only without
+ * SA_RESTART, as the kernel; intr.h). May yield. */
 int green__io_wait(struct green__io *io);
 
 /* After a green call on a pipe or stream socket transferred done bytes
@@ -99,7 +101,8 @@ int green__io_accept_ready(int fd, int flags);
 /* connect(2) on a blocking socket, parked: O_NONBLOCK is set for the
  * one call (the socket is not connected yet, so nobody else is using it)
  * and put back at once, then the green thread waits for the result.
- * Returns 0 or -errno: -EINPROGRESS when SO_SNDTIMEO passes, as the
+ * Returns 0 or -errno: -EINPROGRESS when SO_SNDTIMEO passes
+ * (-EALREADY if an earlier, interrupted attempt was going on), as the
  * kernel does. A UNIX socket whose listener's backlog is full gets the
  * real blocking call. May yield. */
 int green__io_connect(struct green__io *io, __CONST_SOCKADDR_ARG addr,

@@ -36,13 +36,14 @@ struct timespec green__remaining(int64_t deadline)
 }
 
 /* Parks after the waiters are added, then removes them. Returns 0 (ask
- * again), 1 (the deadline passed) or -EINTR (a kill). */
+ * again), 1 (the deadline passed) or -EINTR (a kill, or a signal handler:
+ * the kernel never restarts these calls). */
 static int park(struct green__fdwait *w, size_t n, int64_t deadline)
 {
-    int r = green__park(deadline);
+    int r = green__park_flags(deadline, GREEN__EINTR);
     for (size_t i = 0; i < n; i++)
         green__fdwait_del(&w[i]);
-    return r == -ETIMEDOUT ? 1 : r == -ECANCELED ? -EINTR : 0;
+    return r == -ETIMEDOUT ? 1 : r == -ECANCELED || r == -EINTR ? -EINTR : 0;
 }
 
 /* A wait a kill interrupted, once nothing is held: where a

@@ -32,7 +32,7 @@ int green__select(int n, fd_set *r, fd_set *w, fd_set *e, int64_t deadline);
 
 /* For epoll_wait: parks until fd is readable or the deadline passes.
  * Returns 0 (ask again), 1 (deadline passed: ask one last time) or
- * -EINTR (green_kill). May yield. */
+ * -EINTR (green_kill, a signal handler). May yield. */
 int green__poll_one(int fd, int64_t deadline);
 
 #endif

@@ -1,2 +1,225 @@
-/* The offload pool (issue 7: in progress). */
+/* The offload pool; see offload.h.
+ *
+ * One queue of jobs under one glibc mutex, and OS threads made with the
+ * real pthread_create that take jobs from it. Everything the pool calls
+ * is glibc's own (green__real): its threads have no hub, and the wrappers
+ * would give them one if they waited on a green mutex.
+ *
+ * A job's state word decides who owns it once run has returned:
+ *   WAITING   the caller waits (or is about to)
+ *   DONE      the worker finished and is waking the caller
+ *   RELEASED  the worker is done with the job and the caller: the caller
+ *             may return (its job may live on its stack)
+ *   ABANDONED the caller left (kill, timeout, signal): the pool owns the
+ *             job and calls discard once run returns
+ * The worker moves WAITING to DONE, the caller WAITING to ABANDONED, with
+ * one compare-and-swap each, so exactly one of them wins. A caller that
+ * lost sees DONE or RELEASED and takes the result; it never returns
+ * before RELEASED, so the worker never touches a stack or thread that is
+ * gone.
+ *
+ * Not handled: a job whose caller vanished in a fork (see
+ * green__offload_fork_child) is leaked in the child. */
+#include "offload.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
 #include "common.h"
+#include "config.h"
+#include "hub.h"
+#include "io.h"
+#include "log.h"
+#include "real.h"
+#include "thread.h"
+#include "wait.h"
+
+enum { WAITING, DONE, RELEASED, ABANDONED };
+
+int64_t green__offload_idle_ns = 5000000000;
+
+/* The pool. Held only for list and counter updates, never across a job
+ * or a thread start. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t more;            /* a job was queued: for idle workers */
+    struct green__job *head, *tail; /* queued jobs, FIFO via ->next */
+    unsigned queued;                /* jobs in the queue */
+    unsigned threads;               /* workers alive or being started */
+    unsigned idle;                  /* workers waiting on `more` */
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
+
+static void lock(void)
+{
+    green__real.pthread_mutex_lock(&pool.lock);
+}
+
+static void unlock(void)
+{
+    green__real.pthread_mutex_unlock(&pool.lock);
+}
+
+/* Takes the first queued job (with the lock held), or NULL. */
+static struct green__job *take(void)
+{
+    struct green__job *job = pool.head;
+    if (job) {
+        pool.head = job->next;
+        if (!pool.head)
+            pool.tail = NULL;
+        pool.queued--;
+    }
+    return job;
+}
+
+/* Runs a job on a worker and hands it back, or discards it. */
+static void finish(struct green__job *job)
+{
+    job->run(job);
+    int s = WAITING;
+    if (!atomic_compare_exchange_strong(&job->state, &s, DONE)) {
+        job->discard(job);  /* ABANDONED: nobody waits for it */
+        return;
+    }
+    green__unpark(job->waiter, 0);
+    atomic_store_explicit(&job->state, RELEASED, memory_order_release);
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_NAME, "green-offload");
+    lock();
+    for (;;) {
+        struct green__job *job = take();
+        if (job) {
+            unlock();
+            finish(job);
+            lock();
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t end = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+                      green__offload_idle_ns;
+        ts = (struct timespec){end / 1000000000, end % 1000000000};
+        pool.idle++;
+        int r = green__real.pthread_cond_clockwait(&pool.more, &pool.lock,
+                                                   CLOCK_MONOTONIC, &ts);
+        pool.idle--;
+        if (r == ETIMEDOUT && !pool.head)
+            break;  /* idle for green__offload_idle_ns: retire */
+    }
+    pool.threads--;
+    unlock();
+    return NULL;
+}
+
+/* Starts a worker with every signal blocked, so that the program's
+ * handlers never run on it (the mask is inherited and kept for life).
+ * pthread_sigmask, not the raw syscall: glibc keeps its own SIGCANCEL
+ * and SIGSETXID deliverable, which setuid() in a threaded program needs. */
+static int start_worker(void)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    sigset_t all, old;
+    if (pthread_attr_init(&attr) != 0)
+        return -ENOMEM;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int r = green__real.pthread_create(&th, &attr, worker, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return -r;
+}
+
+/* Queues job, starting a worker if no idle one will take it. Returns 0,
+ * or -EAGAIN if no worker exists to run it (the job is not queued). */
+static int submit(struct green__job *job)
+{
+    job->next = NULL;
+    lock();
+    *(pool.tail ? &pool.tail->next : &pool.head) = job;
+    pool.tail = job;
+    pool.queued++;
+    bool start = pool.queued > pool.idle &&
+                 pool.threads < green__config.offload_threads;
+    if (start)
+        pool.threads++;
+    else
+        green__real.pthread_cond_signal(&pool.more);
+    unlock();
+    if (!start)
+        return 0;
+    int r = start_worker();
+    if (r == 0)
+        return 0;
+    lock();
+    pool.threads--;
+    bool orphan = pool.threads == 0;
+    if (orphan) {  /* nobody will run it: take it back */
+        struct green__job **p = &pool.head, *prev = NULL;
+        while (*p != job)
+            prev = *p, p = &(*p)->next;
+        *p = job->next;
+        if (pool.tail == job)
+            pool.tail = prev;
+        pool.queued--;
+    }
+    unlock();
+    green__log(GREEN__LOG_WARN, "offload: cannot start a thread: %s",
+               strerror(-r));
+    return orphan ? -EAGAIN : 0;
+}
+
+int green__offload(struct green__job *job, int flags)
+{
+    if (!green__gate()) {
+        job->run(job);  /* nobody else could use the time */
+        return 0;
+    }
+    if (!job->discard)
+        flags = GREEN__NOCANCEL;  /* the caller must wait for the end */
+    job->waiter = green__hub_current()->current;
+    atomic_store_explicit(&job->state, WAITING, memory_order_relaxed);
+    if (submit(job) < 0) {
+        job->run(job);
+        return 0;
+    }
+    for (unsigned spins = 0;;) {
+        int s = atomic_load_explicit(&job->state, memory_order_acquire);
+        if (s == RELEASED) {
+            /* The worker's wake may still be pending (it came before
+             * a park, or after a kill's): take it now rather than have
+             * the next wait return for nothing. A kill stays pending. */
+            green__park_flags(0, GREEN__NOCANCEL);
+            return 0;
+        }
+        if (s == DONE) {  /* the worker is a few instructions from done */
+            green__backoff(spins++);
+            continue;
+        }
+        int r = green__park_flags(GREEN_NEVER, flags);
+        if (r < 0 && job->discard) {
+            s = WAITING;
+            if (atomic_compare_exchange_strong(&job->state, &s, ABANDONED))
+                return r;  /* the job is the pool's now */
+            if (r == -ECANCELED)
+                green__cancel_keep();  /* the result won: fail the next */
+        }
+    }
+}
+
+void green__offload_fork_child(void)
+{
+    pool.lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    pool.more = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+    pool.head = pool.tail = NULL;
+    pool.queued = pool.threads = pool.idle = 0;
+}

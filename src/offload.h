@@ -14,6 +14,7 @@
 #define GREEN_SRC_OFFLOAD_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 struct green_thread;
 
@@ -42,10 +43,19 @@ struct green__job {
  * -EINTR, as flags allow): green__offload() then returns that error at
  * once, and the job (which must then be on the heap) belongs to the pool,
  * which calls discard once run returns. Nothing is written to the
- * caller's memory after that. Returns -EAGAIN if no pool thread could be
- * started and none is running (the caller may then make the call
- * itself). */
+ * caller's memory after that. Without discard, the caller waits for the
+ * end whatever happens meanwhile (a kill or timeout stays pending for its
+ * next wait), and 0 is the only result.
+ *
+ * If no pool thread can be started and none is running, run is made on
+ * the caller's thread (blocking it), so the call still happens; a
+ * warning says so. (-EAGAIN is never returned; callers need not handle
+ * it.) */
 int green__offload(struct green__job *job, int flags);
+
+/* How long a pool thread waits for work before it retires: 5 s by
+ * default. Tests shorten it. */
+extern int64_t green__offload_idle_ns;
 
 /* In the child of a fork: the pool's threads do not exist there. Forgets
  * them and their jobs (jobs of green threads that did not survive the

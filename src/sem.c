@@ -82,7 +82,8 @@ int green__sem_wait(sem_t *ps, int64_t deadline, int flags)
     int r = 0;
     while (!take(s)) {
         r = green__futex_wait(word(s), 0, deadline, GREEN__FUTEX_ALL, flags);
-        if (r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM)
+        if (r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM ||
+            r == -EINTR)
             break;
         r = 0;
     }

@@ -11,8 +11,9 @@
 int green__sem_init(sem_t *s, unsigned value);
 
 /* Waits for a positive value until the deadline (absolute monotonic ns,
- * GREEN_NEVER), then takes one. flags: GREEN__NOCANCEL (wait.h). Returns
- * 0, -ETIMEDOUT, -ECANCELED, -ENOMEM (no hub). */
+ * GREEN_NEVER), then takes one. flags: GREEN__NOCANCEL, GREEN__EINTR,
+ * GREEN__ERESTART (wait.h). Returns 0, -ETIMEDOUT, -ECANCELED, -EINTR,
+ * -ENOMEM (no hub). */
 int green__sem_wait(sem_t *s, int64_t deadline, int flags);
 
 /* Returns 0, or -EAGAIN (value 0). */

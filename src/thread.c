@@ -53,6 +53,9 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     struct green__hub *h = t->hub;
     t->result = result;
     green__key_run_destructors(t);
+    if (unlikely(h->first_gone && h->live == 1))
+        exit(0);  /* the last thread of a forked child whose adopted
+                     context vanished: glibc's last thread exits so */
     t->state = GREEN__ENDED;
     h->live--;
     h->reap = t;

@@ -58,6 +58,9 @@ struct green_thread {
     _Alignas(16) unsigned char exc[32]; /* cancel.c: the unwind's
                                       _Unwind_Exception, which must outlive
                                       the frame that starts it */
+    atomic_ulong sigpend;          /* intr.c: signals pthread_kill sent
+                                      it (bit sig - 1), raised by the
+                                      thread itself in its next park */
     unsigned char intr;            /* wait.c: the GREEN__EINTR and
                                       GREEN__ERESTART flags of the park
                                       under way, for intr.c */

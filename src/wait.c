@@ -26,6 +26,7 @@
 #include "common.h"
 #include "fdtab.h"
 #include "hub.h"
+#include "intr.h"
 #include "oslock.h"
 #include "thread.h"
 
@@ -109,6 +110,8 @@ int green__park_flags(int64_t deadline, int flags)
     struct green__hub *h = green__hub_get();
     struct green_thread *t = h->current;
     ev_timer *w = (ev_timer *)t->timer;
+    if (unlikely(atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
+        green__intr_raise(t);  /* a pthread_kill's handler runs here */
     if (!(flags & GREEN__NOCANCEL)) {
         if (atomic_load_explicit(&t->cancel, memory_order_relaxed) &&
             atomic_exchange(&t->cancel, 0))
@@ -119,10 +122,15 @@ int green__park_flags(int64_t deadline, int flags)
     unsigned s = IDLE;
     if (deadline >= 0 && now >= deadline)
         return atomic_load(&t->park) == IDLE ? -ETIMEDOUT : take(t);
+    /* Before the token says PARKED, so that a signal handler seeing it
+     * PARKED also sees which interruptions the park takes (intr.c). */
+    t->intr = (unsigned char)(flags & (GREEN__EINTR | GREEN__ERESTART));
     /* Once PARKED, a waker on another OS thread may queue t: from here on
      * t must switch away. */
-    if (!atomic_compare_exchange_strong(&t->park, &s, PARKED))
+    if (!atomic_compare_exchange_strong(&t->park, &s, PARKED)) {
+        t->intr = 0;
         return take(t);  /* an unpark came first */
+    }
     t->deadline = deadline;
     if (deadline >= 0) {
         ev_init(w, timer_cb);
@@ -130,9 +138,10 @@ int green__park_flags(int64_t deadline, int flags)
         arm(h, t);
     }
     t->state = GREEN__PARKED;
-    t->intr = (unsigned char)(flags & (GREEN__EINTR | GREEN__ERESTART));
     green__hub_switch(h);
     t->intr = 0;
+    if (unlikely(atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
+        green__intr_raise(t);
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);
     t->deadline = GREEN_NEVER;

@@ -46,13 +46,7 @@ static void on_signal(int sig)
 
 static void handle(int sig, int flags)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(sig, &sa, NULL) < 0)
-        die("sigaction");
+    set_handler(sig, on_signal, flags);
 }
 
 /* SIGUSR1 after 10 ms, then every 50 ms (in case the first one came before
@@ -209,6 +203,28 @@ static void always_eintr(const char *mode)
     begin();
     show("read(empty socket, SO_RCVTIMEO 5 s)", read(sv[0], buf, sizeof buf));
     end();
+
+    /* accept and connect on sockets with a timeout: never restarted. */
+    struct sockaddr_in a;
+    int l = listener(&a, 0);
+    tv = (struct timeval){ 5, 0 };
+    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    begin();
+    show("accept(nothing pending, SO_RCVTIMEO 5 s)", accept(l, NULL, NULL));
+    end();
+    int c1 = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(c1, (struct sockaddr *)&a, sizeof a) < 0)
+        die("connect");
+    int c2 = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(c2, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    t0 = now();
+    begin();
+    show("connect(full backlog, SO_SNDTIMEO 5 s)", connect(c2, (struct sockaddr *)&a, sizeof a));
+    end();
+    check(now() - t0 < 2.0, "  returned long before the timeout");
+    close(c2);
+    close(c1);
+    close(l);
 
     /* A write that made progress returns the partial count. */
     static char big[1 << 20];

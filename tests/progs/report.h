@@ -171,4 +171,16 @@ static inline pid_t late_write(int fd, int other, long ms, const char *s)
     return pid;
 }
 
+/* Installs fn for sig with sa_flags `flags` and an empty mask. */
+static inline void set_handler(int sig, void (*fn)(int), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fn;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, NULL) < 0)
+        die("sigaction");
+}
+
 #endif
