@@ -80,6 +80,7 @@ void green__hub_ready(struct green__hub *h, struct green_thread *t)
         return;  /* vanished in a fork: see green__hub_fork_child */
     t->state = GREEN__READY;
     t->next = NULL;
+    h->nready++;
     if (h->runq_tail)
         h->runq_tail->next = t;
     else
@@ -91,6 +92,7 @@ static struct green_thread *runq_pop(struct green__hub *h)
 {
     struct green_thread *t = h->runq_head;
     if (t) {
+        h->nready--;
         h->runq_head = t->next;
         if (!h->runq_head)
             h->runq_tail = NULL;
@@ -128,19 +130,28 @@ void green__hub_poke(struct green__hub *h)
     green__tls_internal--;
 }
 
+/* After a poll: the next comes when the threads now ready have run. */
+static void polled(struct green__hub *h)
+{
+    h->since_poll = 0;
+    h->poll_after = h->nready > green__config.poll_every
+                        ? h->nready
+                        : green__config.poll_every;
+}
+
 /* Runs the loop once without waiting (callbacks only make threads ready). */
 static void poll_nowait(struct green__hub *h)
 {
-    h->since_poll = 0;
     green__tls_internal++;
     ev_run(h->loop, EVRUN_NOWAIT);
     green__tls_internal--;
+    polled(h);
 }
 
 void green__hub_switch(struct green__hub *h)
 {
     struct green_thread *self = h->current;
-    if (unlikely(++h->since_poll >= green__config.poll_every))
+    if (unlikely(++h->since_poll >= h->poll_after))
         poll_nowait(h);
     struct green_thread *next = runq_pop(h);
     if (next == self) {  /* it was woken while polling */
@@ -179,10 +190,10 @@ static void sched_main(void *arg)
             green__tls_internal++;
             ev_run(h->loop, EVRUN_ONCE);
             green__tls_internal--;
+            polled(h);
             continue;
         }
         h->current = next;
-        h->since_poll = 0;
         next->state = GREEN__RUNNING;
         green__switch(&h->sched_sp, next->sp);
     }
@@ -261,6 +272,7 @@ void green__hub_fork_child(void)
     h->fork_mark = green__thread_next_id();
     h->first_gone = self != &h->first;
     h->runq_head = h->runq_tail = NULL;
+    h->nready = 0;
     h->reap = NULL;
     h->since_poll = 0;
     h->live = 1;
@@ -319,6 +331,7 @@ static struct green__hub *create(void)
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
     h->live = 1;
+    h->poll_after = green__config.poll_every;
     green__overflow_init_thread(&h->altstack);
     if (!h->is_main)  /* the main thread's hub lives until exit */
         green__real.pthread_setspecific(hub_key, h);

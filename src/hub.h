@@ -5,9 +5,13 @@
  *
  * A green thread that stops running switches straight to the next ready
  * one; only when none is ready does it switch to the scheduler, which
- * blocks in ev_run until a callback makes some thread ready. Every
- * GREEN_POLL_EVERY switches the loop is also polled without waiting, so a
- * busy run queue cannot starve I/O or timers. Wakes from other OS threads
+ * blocks in ev_run until a callback makes some thread ready. The loop is
+ * also polled without waiting once every thread that was ready at the
+ * last poll has had its turn (and at least every GREEN_POLL_EVERY
+ * switches), so a busy run queue cannot starve I/O or timers, and a
+ * long one is not polled again before the threads the last poll woke
+ * have read what woke them: level-triggered epoll would report their
+ * fds again, for nobody. Wakes from other OS threads
  * arrive through a lock-free queue and ev_async_send. */
 #ifndef GREEN_SRC_HUB_H
 #define GREEN_SRC_HUB_H
@@ -27,7 +31,9 @@ struct green__hub {
     struct green_thread *current;   /* running thread; NULL in scheduler */
     struct green_thread *runq_head; /* ready threads, FIFO via ->next */
     struct green_thread *runq_tail;
+    size_t nready;                  /* threads in the run queue */
     unsigned since_poll;            /* switches since the loop was polled */
+    size_t poll_after;              /* ... and before it is polled again */
     size_t live;                    /* threads of this hub not yet ended */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */

@@ -10,7 +10,12 @@
  * its waiters leave: the next wait on the same fd then costs no epoll_ctl.
  * The fd table's generation tells when the number now names another file
  * (closed and reused, perhaps by another hub), and the watcher is reset.
- * A watcher that fires with nobody waiting for an event drops that event.
+ * A watcher that fires with nobody waiting for an event drops that event,
+ * unless a thread it woke has not run yet: that thread is likely to read
+ * and wait again, and level-triggered epoll reports the fd meanwhile at
+ * every poll of a busy hub. Dropping the event then would cost an
+ * epoll_ctl (and the fcntl before it) to drop and another to re-arm, per
+ * request, on a loaded server.
  * Readiness wakes one waiter per event, oldest first; level-triggered
  * epoll wakes the next one if the first leaves data unread. */
 #include "wait.h"
@@ -44,6 +49,7 @@ struct green__watch {
     ev_io w;
     struct green__fdwait *head, *tail;
     unsigned nin, nout;  /* waiters wanting EV_READ, EV_WRITE */
+    unsigned woken;      /* waiters woken with events, not yet resumed */
     unsigned gen;        /* fdtab generation the watcher was set for */
 };
 
@@ -272,6 +278,7 @@ static void wake_waiter(struct green__watch *io, struct green__fdwait *w, int re
 {
     unlink_waiter(io, w);
     w->result = result;
+    io->woken += result > 0;
     green__unpark(w->t, 0);
 }
 
@@ -295,8 +302,9 @@ static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
             wake_waiter(io, w, w->events & revents);
         }
     }
-    /* Events that fired for nobody: stop watching them. */
-    if (todo)
+    /* Events that fired for nobody: stop watching them, unless a woken
+     * waiter is on its way back (see the top of the file). */
+    if (todo && !io->woken)
         watch(h, io, ew->events & (EV_READ | EV_WRITE) & ~todo);
 }
 
@@ -344,7 +352,7 @@ int green__fdwait_add(struct green__fdwait *w, int fd, int events)
         io->gen = gen;
     }
     *w = (struct green__fdwait){.prev = io->tail, .t = h->current,
-                                .watch = io, .events = events};
+                                .watch = io, .fd = fd, .events = events};
     *(io->tail ? &io->tail->next : &io->head) = w;
     io->tail = w;
     io->nin += !!(events & EV_READ);
@@ -357,10 +365,22 @@ int green__fdwait_add(struct green__fdwait *w, int fd, int events)
     return 0;
 }
 
+/* A waiter woken with events runs again. Its watcher may be gone (the
+ * fd was closed meanwhile): then there is nothing to count. */
+static void resumed(struct green__fdwait *w)
+{
+    struct green__hub *h = green__hub_current();
+    if (w->result > 0 && w->fd < h->nio && h->io[w->fd] == w->watch &&
+        w->watch->woken)
+        w->watch->woken--;
+}
+
 void green__fdwait_del(struct green__fdwait *w)
 {
     if (!w->result)
         unlink_waiter(w->watch, w);
+    else
+        resumed(w);
 }
 
 int green__wait_fd(int fd, int events, int64_t deadline)
@@ -384,6 +404,7 @@ int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags)
             return r;
         }
     }
+    resumed(&w);
     return w.result;
 }
 

@@ -82,6 +82,7 @@ struct green__fdwait {
     struct green__fdwait *next, *prev;  /* the fd's waiters, FIFO */
     struct green_thread *t;
     struct green__watch *watch;         /* wait.c: the fd's watcher */
+    int fd;
     int events;                         /* wanted */
     int result;                         /* 0 while waiting, then the
                                            ready events or -errno */
