@@ -17,6 +17,7 @@
 #include "cancel.h"
 #include "config.h"
 #include "intr.h"
+#include "overflow.h"
 #include "wait.h"
 
 /* Whether sig's action goes through the trampoline. */
@@ -39,6 +40,8 @@ static __sighandler_t adopted(int sig, __sighandler_t old, __sighandler_t prev)
 GREEN__INTERPOSE int sigaction(int sig, const struct sigaction *act,
                                struct sigaction *old)
 {
+    if (sig == SIGSEGV && green__overflow_sigaction(act, old) == 0)
+        return 0;  /* behind the overflow handler, as if it were not there */
     if (!wraps(sig))
         return green__real.sigaction(sig, act, old);
     return (int)green__set_errno(green__intr_sigaction(sig, act, old));
@@ -54,6 +57,13 @@ GREEN__INTERPOSE int __sigaction(int sig, const struct sigaction *act,
  * unless siginterrupt said otherwise, sig blocked while it runs. */
 GREEN__INTERPOSE __sighandler_t signal(int sig, __sighandler_t fn)
 {
+    if (sig == SIGSEGV && fn != SIG_ERR) {  /* glibc's action for signal() */
+        struct sigaction sa = {.sa_handler = fn, .sa_flags = SA_RESTART}, old;
+        sigemptyset(&sa.sa_mask);
+        sigaddset(&sa.sa_mask, sig);
+        if (green__overflow_sigaction(&sa, &old) == 0)
+            return old.sa_handler;
+    }
     if (!wraps(sig))
         return green__real.signal(sig, fn);
     __sighandler_t prev = green__intr_handler(sig);

@@ -8,10 +8,13 @@
 #include "common.h"
 #include "hub.h"
 #include "log.h"
+#include "real.h"
 
 #define ALTSTACK_SIZE (64 * 1024)
 
-static struct sigaction previous;  /* SIGSEGV action before ours */
+static struct sigaction previous;  /* SIGSEGV action before ours, or the
+                                      program's since (see below) */
+static atomic_bool active;         /* ours is installed */
 
 void green__overflow_report(struct green_thread *t, void *uc)
 {
@@ -29,16 +32,32 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     struct green_thread *t = h ? h->current : NULL;
     if (t && t->stack.lo && green__stack_below(&t->stack, si->si_addr))
         green__overflow_report(t, uc);
-    if (previous.sa_flags & SA_SIGINFO) {
-        previous.sa_sigaction(sig, si, uc);
-    } else if (previous.sa_handler != SIG_DFL &&
-               previous.sa_handler != SIG_IGN) {
-        previous.sa_handler(sig);
+    struct sigaction p = previous;
+    if (p.sa_flags & SA_RESETHAND)
+        previous.sa_handler = SIG_DFL;
+    if ((p.sa_flags & SA_SIGINFO) && p.sa_sigaction) {
+        p.sa_sigaction(sig, si, uc);
+    } else if (p.sa_handler != SIG_DFL && p.sa_handler != SIG_IGN) {
+        p.sa_handler(sig);
     } else {
         /* Put the default back; returning re-runs the faulting
          * instruction, which now kills the process as it would have. */
-        signal(SIGSEGV, SIG_DFL);
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+        atomic_store(&active, false);
+        green__real.sigaction(SIGSEGV, &dfl, NULL);
     }
+}
+
+int green__overflow_sigaction(const struct sigaction *act,
+                              struct sigaction *old)
+{
+    if (!atomic_load(&active))
+        return -1;
+    if (old)
+        *old = previous;
+    if (act)
+        previous = *act;
+    return 0;
 }
 
 void green__overflow_init_thread(struct green__stack *alt)
@@ -48,7 +67,8 @@ void green__overflow_init_thread(struct green__stack *alt)
         struct sigaction sa = {.sa_sigaction = on_segv,
                                .sa_flags = SA_SIGINFO | SA_ONSTACK};
         sigemptyset(&sa.sa_mask);
-        sigaction(SIGSEGV, &sa, &previous);
+        if (sigaction(SIGSEGV, &sa, &previous) == 0)
+            atomic_store(&active, true);
     }
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))

@@ -119,6 +119,10 @@ int main(void)
     printf("  errno %s\n", ename(errno));
     returned("signal(SIGBUS, on_a)", signal(SIGBUS, on_a));
     returned("signal(SIGBUS, SIG_DFL)", signal(SIGBUS, SIG_DFL));
+    returned("signal(SIGSEGV, on_a)", signal(SIGSEGV, on_a));
+    action("  now", SIGSEGV);
+    returned("signal(SIGSEGV, SIG_DFL)", signal(SIGSEGV, SIG_DFL));
+    action("  now", SIGSEGV);
 
     printf("-- sigaction\n");
     struct sigaction sa, old;
