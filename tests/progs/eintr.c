@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "sigtimer.h"
 
 static volatile sig_atomic_t hits;
-static timer_t timer;
 
 static void showrc(const char *what, int r)
 {
@@ -47,16 +47,6 @@ static void on_signal(int sig)
 static void handle(int sig, int flags)
 {
     set_handler(sig, on_signal, flags);
-}
-
-/* SIGUSR1 after 10 ms, then every 50 ms (in case the first one came before
- * the call blocked, on a loaded machine); 0 disarms. */
-static void arm(long ms)
-{
-    long every = ms ? 50 : 0;
-    struct itimerspec its = { { 0, every * 1000000L }, { ms / 1000, (ms % 1000) * 1000000L } };
-    if (timer_settime(timer, 0, &its, NULL) < 0)
-        die("timer_settime");
 }
 
 /* Starts a case: handler counter reset, timer armed. */
@@ -464,12 +454,7 @@ static void ignored(void)
 int main(void)
 {
     start_program();
-    struct sigevent sev;
-    memset(&sev, 0, sizeof sev);
-    sev.sigev_notify = SIGEV_SIGNAL;
-    sev.sigev_signo = SIGUSR1;
-    if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0)
-        die("timer_create");
+    sigtimer_create();
 
     handle(SIGUSR1, 0);
     always_eintr("without SA_RESTART");

@@ -10,12 +10,12 @@
 #include <stdatomic.h>
 #include <sys/syscall.h>
 
+#include "sigtimer.h"
 #include "threaded.h"
 
 static volatile sig_atomic_t hits;
 static pthread_t hit_by;  /* pthread_self() in the last handler */
 static atomic_int stop;
-static timer_t timer;
 
 static void on_signal(int sig)
 {
@@ -27,16 +27,6 @@ static void on_signal(int sig)
 static void handle(int sig, int flags)
 {
     set_handler(sig, on_signal, flags);
-}
-
-/* SIGUSR1 to the process ms milliseconds from now, then every 50 ms; 0
- * disarms. */
-static void arm(long ms)
-{
-    long every = ms ? 50 : 0;
-    struct itimerspec its = { { 0, every * 1000000L }, { 0, ms * 1000000L } };
-    if (timer_settime(timer, 0, &its, NULL) < 0)
-        die("timer_settime");
 }
 
 /* A thread that computes in 1 ms slices and yields between them. */
@@ -367,12 +357,7 @@ static void pauses(void)
 int main(void)
 {
     start_program();
-    struct sigevent sev;
-    memset(&sev, 0, sizeof sev);
-    sev.sigev_notify = SIGEV_SIGNAL;
-    sev.sigev_signo = SIGUSR1;
-    if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0)
-        die("timer_create");
+    sigtimer_create();
     alarm_read();
     kill_reader(0);
     kill_reader(SA_RESTART);
