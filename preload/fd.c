@@ -5,6 +5,7 @@
  * the bookkeeping first: waiters wake with EBADF). libgreen's own fds
  * (libev's epoll and eventfd) are not the program's to close: close and
  * close_range leave them, and say EBADF as for any fd never opened. */
+#include "clock.h"
 #include "interpose.h"
 
 #include <errno.h>
@@ -138,7 +139,7 @@ GREEN__INTERPOSE int setsockopt(int fd, int level, int name, const void *val,
     if (r == 0 && level == SOL_SOCKET && green__io_tracking() &&
         (which == SO_RCVTIMEO || which == SO_SNDTIMEO)) {
         const struct timeval *tv = val;
-        int64_t ns = (int64_t)tv->tv_sec * 1000000000 + tv->tv_usec * 1000;
+        int64_t ns = (int64_t)tv->tv_sec * GREEN__NS_PER_S + tv->tv_usec * 1000;
         green__fd_set_timeo(fd, which, tv->tv_sec < 0 ? 1 : ns);
     }
     return r;

@@ -12,6 +12,7 @@
  * Not handled: a word the kernel wakes (CLONE_CHILD_CLEARTID, another
  * process sharing the memory) wakes no green waiter; an unmapped word is
  * read, not reported as EFAULT. The wait is not a cancellation point. */
+#include "clock.h"
 #include "interpose.h"
 
 #include <errno.h>

@@ -3,6 +3,7 @@
  * kernel with a zero timeout and parks between the asks. Timeouts are
  * checked here first, as glibc and the kernel check them before anything
  * else. A signal mask goes to the real call (see mux.h). */
+#include "clock.h"
 #include "interpose.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 static bool ts_bad(const struct timespec *ts)
 {
     return ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 ||
-                  ts->tv_nsec >= 1000000000);
+                  ts->tv_nsec >= GREEN__NS_PER_S);
 }
 
 GREEN__INTERPOSE int poll(struct pollfd *fds, nfds_t n, int timeout)

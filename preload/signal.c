@@ -10,6 +10,7 @@
  *
  * pause, sigsuspend and the sigwait family park the calling green thread
  * when another could run (the gate), and are the real calls otherwise. */
+#include "clock.h"
 #include "interpose.h"
 
 #include <errno.h>
@@ -196,7 +197,7 @@ GREEN__INTERPOSE int sigtimedwait(const sigset_t *restrict set,
 {
     if (!green__gate() ||
         (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-                     timeout->tv_nsec >= 1000000000 ||
+                     timeout->tv_nsec >= GREEN__NS_PER_S ||
                      (!timeout->tv_sec && !timeout->tv_nsec))))
         return green__real.sigtimedwait(set, info, timeout);
     return (int)green__set_errno(

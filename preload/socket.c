@@ -2,6 +2,7 @@
  * MSG_DONTWAIT for the one call; the mmsg forms loop in src/io.c. accept cannot be made non-blocking per
  * call: it waits for readiness first (green__io_accept_ready), then calls.
  * connect has a shape of its own (green__io_connect). */
+#include "clock.h"
 #include "interpose.h"
 
 #include <errno.h>
@@ -129,7 +130,7 @@ GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN) ||
         (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-                     timeout->tv_nsec >= 1000000000)))
+                     timeout->tv_nsec >= GREEN__NS_PER_S)))
         return green__real.recvmmsg(fd, vec, vlen, flags, timeout);
     return green__io_recvmmsg(&io, vec, vlen, flags, timeout);
 }

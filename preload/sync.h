@@ -34,7 +34,7 @@ static inline bool green__sync_clock_ok(clockid_t clock)
 /* glibc's valid_nanoseconds. */
 static inline bool green__sync_time_ok(const struct timespec *at)
 {
-    return (unsigned long)at->tv_nsec < 1000000000ul;
+    return (unsigned long)at->tv_nsec < (unsigned long)GREEN__NS_PER_S;
 }
 
 /* The monotonic deadline (ns, as green_now) of the absolute time `at` on

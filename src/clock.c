@@ -7,10 +7,30 @@
 #include "cancel.h"
 #include "common.h"
 #include "green.h"
-#include "mux.h"
 #include "wait.h"
 
-#define NS 1000000000
+int64_t green__deadline_ms(int ms)
+{
+    return ms < 0 ? GREEN_NEVER : green_now() + (int64_t)ms * (GREEN__NS_PER_S / 1000);
+}
+
+int64_t green__deadline_ts(const struct timespec *ts)
+{
+    if (!ts)
+        return GREEN_NEVER;
+    int64_t now = green_now();
+    if (ts->tv_sec > (INT64_MAX - now) / GREEN__NS_PER_S - 1)
+        return GREEN_NEVER;
+    return now + (int64_t)ts->tv_sec * GREEN__NS_PER_S + ts->tv_nsec;
+}
+
+struct timespec green__remaining(int64_t deadline)
+{
+    int64_t left = deadline < 0 ? 0 : deadline - green_now();
+    if (left < 0)
+        left = 0;
+    return (struct timespec){left / GREEN__NS_PER_S, left % GREEN__NS_PER_S};
+}
 
 bool green__clock_sleeps(clockid_t clock)
 {
@@ -20,9 +40,9 @@ bool green__clock_sleeps(clockid_t clock)
 
 static int64_t ns_of(const struct timespec *ts)
 {
-    if (ts->tv_sec > INT64_MAX / NS - 1)
+    if (ts->tv_sec > INT64_MAX / GREEN__NS_PER_S - 1)
         return INT64_MAX;
-    return (int64_t)ts->tv_sec * NS + ts->tv_nsec;
+    return (int64_t)ts->tv_sec * GREEN__NS_PER_S + ts->tv_nsec;
 }
 
 int64_t green__clock_deadline(clockid_t clock, const struct timespec *at)
@@ -39,7 +59,7 @@ int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
 {
     if (!req)
         return -EFAULT;
-    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= NS)
+    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= GREEN__NS_PER_S)
         return -EINVAL;
     green__testcancel();
     bool abs = flags & TIMER_ABSTIME;

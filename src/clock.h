@@ -1,4 +1,6 @@
-/* Sleeps on the POSIX clocks, parked: what nanosleep, clock_nanosleep,
+/* Time for green threads: deadlines (ns on the monotonic clock, as
+ * green_now() gives them) made from the timeouts of timed calls, and the
+ * sleeps on the POSIX clocks, parked: what nanosleep, clock_nanosleep,
  * sleep, usleep and thrd_sleep become. Every deadline is converted to
  * CLOCK_MONOTONIC when the sleep starts, so a CLOCK_REALTIME sleep with
  * TIMER_ABSTIME does not follow a clock change made while it sleeps. */
@@ -8,6 +10,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+
+/* Nanoseconds in a second: timespecs, deadlines and green_now(). */
+#define GREEN__NS_PER_S 1000000000
+
+/* Absolute deadlines from relative timeouts (poll's ms, a timespec):
+ * GREEN_NEVER for a negative ms or a NULL timeout. */
+int64_t green__deadline_ms(int ms);
+int64_t green__deadline_ts(const struct timespec *ts);
+
+/* Remaining time until deadline, never negative (select reports it). */
+struct timespec green__remaining(int64_t deadline);
 
 /* Whether green__clock_sleep handles this clock (REALTIME, MONOTONIC,
  * BOOTTIME, TAI); others (CPU-time clocks, alarms) go to the real call. */

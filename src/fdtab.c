@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "common.h"
 #include "oslock.h"
 #include "real.h"
@@ -93,7 +94,7 @@ static int64_t timeo(int fd, int opt)
     socklen_t len = sizeof tv;
     if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
         return 0;
-    return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+    return (int64_t)tv.tv_sec * GREEN__NS_PER_S + (int64_t)tv.tv_usec * 1000;
 }
 
 /* Asks the kernel. The description may be anyone's: count it shared. */

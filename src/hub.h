@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "real.h"
 #include "thread.h"
 
 struct ev_loop;
@@ -74,6 +76,19 @@ extern __thread int green__tls_internal
 static inline struct green__hub *green__hub_current(void)
 {
     return green__tls_hub;
+}
+
+/* Whether the calling thread may park here rather than block: it is a
+ * green thread (not the scheduler, not libgreen's own calls, not a thread
+ * without a hub) and another green thread of its hub could run meanwhile.
+ * Otherwise blocking the OS thread in the real call is the same thing and
+ * cheaper. Also makes sure the real functions are resolved. */
+static inline bool green__gate(void)
+{
+    green__real_ensure();
+    struct green__hub *h = green__tls_hub;
+    return h && !green__tls_internal && h->current &&
+           (h->live > 1 || h->runq_head) && !green__config.disable;
 }
 
 /* The calling OS thread's hub, created on first use. NULL on ENOMEM. */

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "cancel.h"
+#include "clock.h"
 #include "common.h"
 #include "fdtab.h"
 #include "mux.h"

@@ -17,10 +17,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "config.h"
 #include "fdtab.h"
 #include "hub.h"
-#include "real.h"
 
 /* The largest count read(2) and write(2) transfer (MAX_RW_COUNT): above
  * it they check the whole buffer, readv(2) a clamped one, so the wrappers
@@ -35,19 +33,6 @@ struct green__io {
     int64_t timeo;     /* SO_RCVTIMEO or SO_SNDTIMEO (ns), 0 for none */
     int64_t deadline;  /* set at the first wait */
 };
-
-/* Whether the calling thread may park here rather than block: it is a
- * green thread (not the scheduler, not libgreen's own calls, not a thread
- * without a hub) and another green thread of its hub could run meanwhile.
- * Otherwise blocking the OS thread in the real call is the same thing and
- * cheaper. Also makes sure the real functions are resolved. */
-static inline bool green__gate(void)
-{
-    green__real_ensure();
-    struct green__hub *h = green__tls_hub;
-    return h && !green__tls_internal && h->current &&
-           (h->live > 1 || h->runq_head) && !green__config.disable;
-}
 
 /* The gate of the fd wrappers. Returns true when the call is to be made
  * green: the caller then makes it non-blocking for this once and calls

@@ -12,29 +12,6 @@
 #include "real.h"
 #include "wait.h"
 
-int64_t green__deadline_ms(int ms)
-{
-    return ms < 0 ? GREEN_NEVER : green_now() + (int64_t)ms * 1000000;
-}
-
-int64_t green__deadline_ts(const struct timespec *ts)
-{
-    if (!ts)
-        return GREEN_NEVER;
-    int64_t now = green_now();
-    if (ts->tv_sec > (INT64_MAX - now) / 1000000000 - 1)
-        return GREEN_NEVER;
-    return now + (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
-}
-
-struct timespec green__remaining(int64_t deadline)
-{
-    int64_t left = deadline < 0 ? 0 : deadline - green_now();
-    if (left < 0)
-        left = 0;
-    return (struct timespec){left / 1000000000, left % 1000000000};
-}
-
 /* Parks after the waiters are added, then removes them. Returns 0 (ask
  * again), 1 (the deadline passed) or -EINTR (a kill, or a signal handler:
  * the kernel never restarts these calls). */

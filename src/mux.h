@@ -15,14 +15,6 @@
 #include <sys/select.h>
 #include <time.h>
 
-/* Absolute monotonic deadlines from the multiplexers' timeouts:
- * GREEN_NEVER for a negative ms or a NULL timeout. */
-int64_t green__deadline_ms(int ms);
-int64_t green__deadline_ts(const struct timespec *ts);
-
-/* Remaining time until deadline, never negative (select reports it). */
-struct timespec green__remaining(int64_t deadline);
-
 /* poll(fds, n, deadline) parked. Returns the count, or -errno. May yield. */
 int green__poll(struct pollfd *fds, nfds_t n, int64_t deadline);
 

@@ -29,10 +29,10 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "clock.h"
 #include "common.h"
 #include "config.h"
 #include "hub.h"
-#include "io.h"
 #include "log.h"
 #include "real.h"
 #include "thread.h"
@@ -104,9 +104,9 @@ static void *worker(void *arg)
         }
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t end = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+        int64_t end = (int64_t)ts.tv_sec * GREEN__NS_PER_S + ts.tv_nsec +
                       green__offload_idle_ns;
-        ts = (struct timespec){end / 1000000000, end % 1000000000};
+        ts = (struct timespec){end / GREEN__NS_PER_S, end % GREEN__NS_PER_S};
         pool.idle++;
         int r = green__real.pthread_cond_clockwait(&pool.more, &pool.lock,
                                                    CLOCK_MONOTONIC, &ts);

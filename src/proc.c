@@ -11,6 +11,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "fdtab.h"
+#include "io.h"
 #include "offload.h"
 #include "oslock.h"
 #include "real.h"

@@ -23,7 +23,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include "io.h"
+#include "hub.h"
 
 /* Whether a wait with these options may be green: it could block
  * (no WNOHANG) and green__gate() says another green thread could run. */

@@ -28,6 +28,7 @@
 
 #include <ev.h>
 
+#include "clock.h"
 #include "common.h"
 #include "fdtab.h"
 #include "hub.h"
@@ -58,7 +59,7 @@ int64_t green_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t)ts.tv_sec * GREEN__NS_PER_S + ts.tv_nsec;
 }
 
 void green__unpark(struct green_thread *t, int result)

@@ -10,8 +10,8 @@
  *
  * Resolution is lazy (wrappers run before our constructor: A8) and safe
  * on any OS thread; green__real_init() returns at once once done. */
-#ifndef GREEN_PRELOAD_REAL_H
-#define GREEN_PRELOAD_REAL_H
+#ifndef GREEN_SRC_REAL_H
+#define GREEN_SRC_REAL_H
 
 #include <fcntl.h>
 #include <grp.h>
