@@ -2,7 +2,7 @@
  * job that makes the real call on a pool thread while the green thread
  * parks. They cannot be made green any other way: glibc's resolver and
  * NSS modules use sockets and files through internal calls that no
- * wrapper sees (PITFALLS.md A3).
+ * wrapper sees (docs/design.md G3).
  *
  * Each job carries the caller's errno and h_errno to the pool thread and
  * back: both are thread-local, and glibc leaves them as they were on

@@ -1,7 +1,7 @@
 /* syscall(2): the futex calls programs make themselves go to the green
  * futex, everything else to glibc's syscall untouched. libstdc++ waits
  * this way for std::atomic::wait, latch, barrier and counting_semaphore
- * (PITFALLS.md A4): syscall(SYS_futex) with FUTEX_WAIT, FUTEX_WAKE and
+ * (docs/design.md G4): syscall(SYS_futex) with FUTEX_WAIT, FUTEX_WAKE and
  * their _BITSET forms, private or not. Those four are emulated with the
  * kernel's checks, in the kernel's order, and its results: EINVAL for a
  * bad timeout, a bitset of 0 or a misaligned word; EFAULT for NULL where

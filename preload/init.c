@@ -1,7 +1,7 @@
 /* Start-up of the preloaded (or linked) library: the one line that says
  * it is active, GREEN_CHECK's listing of the wrappers, and GREEN_INHERIT.
  * Nothing here is needed for the wrappers to work: they initialise
- * lazily, since they run before this constructor (PITFALLS.md A8). */
+ * lazily, since they run before this constructor (docs/design.md G5). */
 #include "interpose.h"
 
 #include <dlfcn.h>

@@ -12,7 +12,7 @@
 #include "mux.h"
 #include "real.h"
 
-/* An exported libc name, unversioned (PITFALLS.md A2). */
+/* An exported libc name, unversioned (docs/design.md G2). */
 #define GREEN__INTERPOSE __attribute__((visibility("default")))
 
 /* glibc's fortify failure exit. */

@@ -17,7 +17,7 @@
  * The waits: shape "wait", gate (no WNOHANG, another green thread could
  * run), then src/proc.c. system, popen and pclose are wrapped at the top
  * level: glibc's call posix_spawn and a waitpid inside libc, which no
- * wrapper sees (PITFALLS.md A3). */
+ * wrapper sees (docs/design.md G3). */
 #include "interpose.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
  * the OS thread's own context keeps glibc's. Keys are green everywhere:
  * a key must mean the same thing in every thread. The C11 thrd_* and
  * tss_* functions are wrapped too: glibc reaches pthread_* from them
- * through internal calls no wrapper sees (PITFALLS.md A3). */
+ * through internal calls no wrapper sees (docs/design.md G3). */
 #include "interpose.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
  * sigaction puts the trampoline between the kernel and the program's
  * handler. signal, sysv_signal, sigset, siginterrupt and sigignore set
  * their action through glibc's internal sigaction, which no wrapper sees
- * (PITFALLS.md A3): each makes the real call, so that glibc chooses the
+ * (docs/design.md G3): each makes the real call, so that glibc chooses the
  * flags and mask, then green__intr_adopt puts the trampoline in. Synchronous
  * fault signals go to the kernel as they are, and everything under
  * GREEN_DISABLE.

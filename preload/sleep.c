@@ -1,7 +1,7 @@
 /* The sleeps. Shape "sleep": four entry points, one green__clock_sleep,
  * as musl's sleep calls nanosleep. They are wrapped at the top level
  * because glibc's sleep, usleep and thrd_sleep reach nanosleep through
- * internal calls no wrapper sees (PITFALLS.md A3). */
+ * internal calls no wrapper sees (docs/design.md G3). */
 #include "interpose.h"
 
 #include <errno.h>

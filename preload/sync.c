@@ -403,7 +403,7 @@ GREEN__INTERPOSE int pthread_spin_unlock(pthread_spinlock_t *l)
 
 /* ---- C11 ------------------------------------------------------------------
  * glibc's C11 functions call its pthread functions internally, where no
- * wrapper sees them (PITFALLS.md A3); so these call ours, as glibc does
+ * wrapper sees them (docs/design.md G3); so these call ours, as glibc does
  * its own: an mtx_t is a pthread_mutex_t, a cnd_t a pthread_cond_t. */
 
 static pthread_mutex_t *M(mtx_t *m) { return (pthread_mutex_t *)(void *)m; }

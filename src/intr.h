@@ -1,4 +1,4 @@
-/* Interruptions of green waits by signal handlers (PITFALLS.md A9).
+/* Interruptions of green waits by signal handlers (docs/design.md G7).
  *
  * The kernel ends a blocking call with EINTR when a handler runs in the
  * thread that made it, or restarts the call if the handler has

@@ -3,7 +3,7 @@
  * A wrapped call on a pipe or socket is made non-blocking for this one
  * call (RWF_NOWAIT, MSG_DONTWAIT), never by setting O_NONBLOCK, which
  * belongs to the open file description and so to other fds and processes
- * too (PITFALLS.md A10). When it would block, the green thread parks until
+ * too (docs/design.md G8). When it would block, the green thread parks until
  * the fd is ready and tries again. ttys and other devices cannot be asked
  * per call: for them the wait comes first, then the blocking call (which
  * may still block its OS thread if another reader wins the race). Regular

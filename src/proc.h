@@ -11,7 +11,7 @@
  * asked for.
  *
  * system and popen spawn /bin/sh with posix_spawn as glibc does (its
- * own waitpid, inside libc, would block the OS thread: PITFALLS.md A3),
+ * own waitpid, inside libc, would block the OS thread: docs/design.md G3),
  * and wait with the waits above. All return -errno on failure. */
 #ifndef GREEN_SRC_PROC_H
 #define GREEN_SRC_PROC_H

@@ -1,7 +1,7 @@
 /* Resolution of the real-function table; see real.h. The lookups run
  * once, under a flag other OS threads wait on; a wrapper re-entered on
  * the resolving thread itself (only possible where dlsym allocates and
- * the allocator calls a wrapper: glibc <= 2.33, A1) cannot be served and
+ * the allocator calls a wrapper; docs/design.md G1) cannot be served and
  * stops the program with a message, rather than calling through NULL. */
 #include "real.h"
 

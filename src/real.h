@@ -5,10 +5,10 @@
  * GREEN__REAL_SYMBOLS is the one declarative list: a row per symbol,
  * X(name, version or NULL). It expands to the fields of struct
  * green__real and to the resolving loop. Rows that an older glibc may
- * lack come last: a failing dlsym allocates (PITFALLS.md A1), and by then
+ * lack come last: a failing dlsym allocates (docs/design.md G1), and by then
  * everything malloc could need is resolved.
  *
- * Resolution is lazy (wrappers run before our constructor: A8) and safe
+ * Resolution is lazy (wrappers run first: docs/design.md G5) and safe
  * on any OS thread; green__real_init() returns at once once done. */
 #ifndef GREEN_SRC_REAL_H
 #define GREEN_SRC_REAL_H

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""libgreen.so exports every wrapper, unversioned (PITFALLS.md A2: a
+"""libgreen.so exports every wrapper, unversioned (docs/design.md G2: a
 versioned definition interposes nothing), and nothing else of libc's.
 
 The wrappers the library says it has (GREEN_CHECK=1 lists them, each

@@ -1,4 +1,4 @@
-/* Parity program: blocking calls interrupted by a signal (PITFALLS A9).
+/* Parity program: blocking calls interrupted by a signal (docs/design.md G7).
  * A POSIX timer (SIGEV_SIGNAL, no thread) sends SIGUSR1 10 ms after each
  * call starts, and every 50 ms after that. Without SA_RESTART the calls fail with EINTR (or return the
  * partial count of a write that made progress); with SA_RESTART read, recv,

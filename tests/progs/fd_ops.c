@@ -360,7 +360,7 @@ static void test_blocking_flags(void)
         die("pipe/socketpair");
 
     /* Reads that really had to wait must leave the description blocking:
-     * O_NONBLOCK belongs to the open file description (PITFALLS A10). */
+     * O_NONBLOCK belongs to the open file description (docs/design.md G8). */
     pid_t pid = late_write(p[1], -1, 20, "late");
     show("read(pipe, writer 20 ms late)", read(p[0], buf, sizeof buf));
     expect_exit0("  writer", reap(pid));

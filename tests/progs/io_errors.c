@@ -261,7 +261,7 @@ static void positioned(void)
     show("pwrite(pipe)", pwrite(p[1], "x", 1, 0));
     show("preadv(pipe)", preadv(p[0], &iov, 1, 0));
     show("pwritev(pipe)", pwritev(p[1], &iov, 1, 0));
-    /* Per-call non-blocking (A10): EAGAIN without touching the flags. */
+    /* Per-call non-blocking (docs/design.md G8): EAGAIN, flags untouched. */
     show("preadv2(empty blocking pipe, RWF_NOWAIT)", preadv2(p[0], &iov, 1, -1, RWF_NOWAIT));
     show("preadv2(pipe, unknown flag 0x1000)", preadv2(p[0], &iov, 1, -1, 0x1000));
     show("pwritev2(pipe, unknown flag 0x1000)", pwritev2(p[1], &iov, 1, -1, 0x1000));

@@ -1,4 +1,4 @@
-/* Parity program: signals in a program with threads (PITFALLS A9). Which
+/* Parity program: signals in a program with threads (docs/design.md G7). Which
  * thread a signal interrupts: alarm() ends the main thread's read while
  * other threads are busy or sleeping; pthread_kill ends the read of that
  * thread only, and its handler runs in it; sem_wait, sem_timedwait and
