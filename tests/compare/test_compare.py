@@ -81,8 +81,32 @@ ok(rc == 1 and "exit status differs" in out, "exit status mismatch reported", ou
 
 # Output differs: the diff is shown, and compare exits 1.
 rc, out, err, _ = compare("-r", "1", "--", "sh", "-c", "echo one; echo ${LD_PRELOAD:+green}")
-ok(rc == 1 and "DIFFERENT" in out and "+green" in out and " one" in out,
-   "output mismatch shown as a diff", out + err)
+ok(rc == 1 and "DIFFERENT" in out and "+green" in out and " one" in out
+   and "--runs 2 or more" in out, "output mismatch shown as a diff", out + err)
+
+# Deterministic natively (two native runs agree), different under greenrun: exit 1.
+js = os.path.join(tmp, "det.json")
+rc, out, err, _ = compare("-r", "2", "--json", js, "--", "sh", "-c",
+                          "echo one; echo ${LD_PRELOAD:+green}")
+r = load_json(js)["results"][0] if os.path.exists(js) else {}
+ok(rc == 1 and "DIFFERENT" in out and "+green" in out and "native runs also differ" not in out
+   and r.get("native_output_varies") is False and r.get("agreed") is False,
+   "deterministic output that differs under greenrun only: exit 1", out + err)
+
+# Nondeterministic natively (each run prints its own pid): reported, and exit 0.
+js = os.path.join(tmp, "nondet.json")
+rc, out, err, _ = compare("-r", "2", "--json", js, "--", "sh", "-c", "echo $$")
+r = load_json(js)["results"][0] if os.path.exists(js) else {}
+ok(rc == 0 and "DIFFERENT" in out and "stdout differs; first difference:" in out
+   and "the native runs also differ from each other" in out
+   and r.get("native_output_varies") is True and r.get("output_match") is False
+   and r.get("agreed") is True,
+   "native runs that differ from each other: difference reported, exit 0", out + err)
+
+# ... but an exit status difference stays an error, nondeterministic output or not.
+rc, out, err, _ = compare("-r", "2", "--", "sh", "-c", 'echo $$; test -z "$LD_PRELOAD"')
+ok(rc == 1 and "exit status differs" in out and "native runs also differ" in out,
+   "nondeterministic output with an exit status mismatch: exit 1", out + err)
 
 # --env reaches the greenrun side only; --native-only has one column.
 rc, out, err, _ = compare("-r", "1", "--env", "CMP_X=y", "--", "sh", "-c", "echo ${CMP_X:-}")
