@@ -103,6 +103,12 @@ run "$G" --version
 t "--version prints the meson project version" \
   '[ $rc = 0 ] && [ "$out" = "greenrun (libgreen) $version" ]'
 
+# $(...) strips trailing newlines, so compare the exact bytes in files.
+"$G" --version >"$tmp/version" 2>&1
+printf 'greenrun (libgreen) %s\n' "$version" >"$tmp/version.want"
+t "--version prints exactly one line, its newline included" \
+  'cmp -s "$tmp/version" "$tmp/version.want"'
+
 run "$G" --bogus sh -c 'echo ran'
 t "an unknown option is named, exit 2, nothing runs" \
   '[ $rc = 2 ] && has "$err" "unknown option '\''--bogus'\''" && [ -z "$out" ]'
