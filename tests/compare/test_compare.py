@@ -12,9 +12,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import done, ok, skip  # noqa: E402
+
 COMPARE, GREENRUN, SERVER, CLIENT, FETCH = sys.argv[1:6]
 tmp = tempfile.mkdtemp(prefix="test-compare-")
-count = failed = 0
 
 
 def compare(*args, timeout=60):
@@ -23,16 +25,6 @@ def compare(*args, timeout=60):
     p = subprocess.run([sys.executable, COMPARE, "-q", "--greenrun", GREENRUN, *args],
                        capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr, time.monotonic() - t0
-
-
-def ok(cond, what, detail=""):
-    global count, failed
-    count += 1
-    print(("ok" if cond else "not ok") + f" {count} - {what}")
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines()[-15:]:
-            print(f"#   {line}")
 
 
 def load_json(path):
@@ -174,19 +166,17 @@ ok(rc == 3 and "load failed (exit 1): false" in err, "failing load: error", f"rc
 
 # --sweep substitutes each value; --plot draws a PNG.
 png = os.path.join(tmp, "sweep.png")
-args = ["-r", "1", "--sweep", "N=5,20", "--server", f"{SERVER} {{port}} 50",
+args = ["-r", "1", "--sweep", "N=5,50", "--server", f"{SERVER} {{port}} 50",
         "--load", f"{CLIENT} 127.0.0.1:{{port}} {{N}}"]
 have_gnuplot = shutil.which("gnuplot") is not None
 rc, out, err, _ = compare(*args, *(["--plot", png] if have_gnuplot else []))
-ok(rc == 0 and "== N=5" in out and "== N=20" in out and "sweep of N" in out,
+ok(rc == 0 and "== N=5" in out and "== N=50" in out and "sweep of N" in out,
    "--sweep: one table per value and a summary", out + err)
 if have_gnuplot:
     with open(png, "rb") as f:
         ok(f.read(8) == b"\x89PNG\r\n\x1a\n", "--plot: a PNG")
 else:
-    count += 1
-    print(f"ok {count} # SKIP --plot: no gnuplot")
+    skip("--plot: no gnuplot")
 
 shutil.rmtree(tmp, ignore_errors=True)
-print(f"1..{count}")
-sys.exit(1 if failed else 0)
+done()
