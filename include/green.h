@@ -43,6 +43,10 @@ typedef struct green_attr {
     size_t stack_size;  /* 0: GREEN_STACK_SIZE, default 256 KiB. */
     const char *name;   /* NULL: unnamed; copied, at most 15 bytes kept. */
     int detached;       /* Nonzero: resources freed at exit, no join. */
+    int shared_tls;     /* Nonzero: no TLS block of its own; errno and
+                           __thread variables are its OS thread's, shared
+                           with the other such threads. Cheaper to spawn
+                           and to switch to. */
 } green_attr_t;
 
 /* The library's version, "MAJOR.MINOR.PATCH". */

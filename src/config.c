@@ -33,7 +33,7 @@ static const char *const known[] = {
     "GREEN_LOG_LEVEL", "GREEN_STACK_SIZE", "GREEN_POLL_EVERY",
     "GREEN_STACK_CACHE", "GREEN_GUARDED_STACKS", "GREEN_DISABLE",
     "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
-    "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO",
+    "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO", "GREEN_TLS",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -171,6 +171,11 @@ void green__config_load(void)
         bad("GREEN_FILE_IO", s, "direct or offload");
     else if (s)
         green__config.file_io_offload = !strcmp(s, "offload");
+    s = secure_getenv("GREEN_TLS");
+    if (s && strcmp(s, "own") && strcmp(s, "shared"))
+        bad("GREEN_TLS", s, "own or shared");
+    else if (s)
+        green__config.tls_shared = !strcmp(s, "shared");
     warn_unknown();
     atomic_store_explicit(&state, 2, memory_order_release);
 }

@@ -24,6 +24,8 @@ struct green__config {
     int threads_native;     /* GREEN_THREADS=native (default green) */
     unsigned offload_threads; /* GREEN_OFFLOAD_THREADS: the offload pool's
                                bound; default 256 (see offload.c) */
+    int tls_shared;         /* GREEN_TLS=shared (default own): pthreads
+                               share their OS thread's TLS, as before */
     int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):
                                regular-file I/O on the offload pool */
 };

@@ -21,6 +21,8 @@
 #include "offload.h"
 #include "overflow.h"
 #include "real.h"
+#include "tls.h"
+#include "tp.h"
 #include "wait.h"
 
 #define SCHED_STACK (128 * 1024)
@@ -161,12 +163,17 @@ void green__hub_switch(struct green__hub *h)
     self->saved_errno = errno;
     if (unlikely(!green__stack_intact(&self->stack)))
         green__overflow_report(self, NULL);
-    void *to = h->sched_sp;
+    void *to = h->sched_sp, *tp = h->first.tp;
     h->current = next;
     if (next) {
         next->state = GREEN__RUNNING;
         to = next->sp;
+        tp = next->tp;
     }
+    /* Nothing may touch TLS between these two: the stack is still this
+     * thread's, the TLS already the next one's. */
+    if (tp != self->tp)
+        green__tp_set(tp);
     green__switch(&self->sp, to);
     errno = self->saved_errno;
 }
@@ -195,6 +202,8 @@ static void sched_main(void *arg)
         }
         h->current = next;
         next->state = GREEN__RUNNING;
+        if (next->tp != h->first.tp)
+            green__tp_set(next->tp);
         green__switch(&h->sched_sp, next->sp);
     }
 }
@@ -271,6 +280,7 @@ void green__hub_fork_child(void)
     h->forker = self;
     h->fork_mark = green__thread_next_id();
     h->first_gone = self != &h->first;
+    green__tls_fork_child(h->first.tp);  /* the scheduler runs on it */
     h->runq_head = h->runq_tail = NULL;
     h->nready = 0;
     h->reap = NULL;

@@ -77,6 +77,7 @@ bool green__io_gate(struct green__io *io, int fd, int events)
         io->info = fi.info;
         io->timeo = events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
         io->deadline = UNSET;
+        io->errno_in = errno;
         return true;
     case GREEN__FD_FILE:
         return false;
@@ -95,7 +96,10 @@ static int io_wait(struct green__io *io, int flags)
     if (io->deadline == UNSET)
         io->deadline = deadline_after(io->timeo);
     int r = green__wait_fd_flags(io->fd, io->events, io->deadline, flags);
-    return r < 0 ? fail(r, io->deadline) : 0;
+    if (r < 0)
+        return fail(r, io->deadline);
+    errno = io->errno_in;
+    return 0;
 }
 
 int green__io_wait(struct green__io *io)

@@ -32,6 +32,9 @@ struct green__io {
     unsigned info;     /* the fd's GREEN__FD_* bits */
     int64_t timeo;     /* SO_RCVTIMEO or SO_SNDTIMEO (ns), 0 for none */
     int64_t deadline;  /* set at the first wait */
+    int errno_in;      /* errno before the call: a call that succeeds
+                          after a wait leaves it, as the blocking call
+                          would, not the EAGAIN of its first try */
 };
 
 /* The gate of the fd wrappers. Returns true when the call is to be made

@@ -21,7 +21,7 @@ void green__overflow_report(struct green_thread *t, void *uc)
     green__log(GREEN__LOG_ERROR,
                "stack overflow in green thread %llu \"%s\" (stack %zu bytes)",
                (unsigned long long)t->id, t->name,
-               (size_t)(t->stack.hi - t->stack.lo));
+               (size_t)(t->stack.hi - t->stack.lo) - t->tls_size);
     green__log_backtrace(uc, uc != NULL);
     abort();
 }

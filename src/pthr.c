@@ -39,7 +39,7 @@ static size_t glibc_default_stack(void)
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg)
 {
-    green_attr_t ga = {green__config.pthread_stack_size, NULL, 0};
+    green_attr_t ga = {green__config.pthread_stack_size, NULL, 0, 0};
     if (attr) {
         size_t size;
         int detach;

@@ -17,6 +17,8 @@
 #include "hub.h"
 #include "overflow.h"
 #include "real.h"
+#include "tls.h"
+#include "tp.h"
 #include "wait.h"
 
 static atomic_uint_fast64_t next_id = 2;
@@ -36,6 +38,7 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     t->deadline = GREEN_NEVER;
     t->scope_deadline = GREEN_NEVER;
     t->stack.canary = green__stack_zero;
+    t->tp = green__tp_get();
 }
 
 struct green_thread *green__self(void)
@@ -52,6 +55,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
 {
     struct green__hub *h = t->hub;
     t->result = result;
+    if (t->tp != h->first.tp)
+        green__tls_exit();
     green__key_run_destructors(t);
     if (unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
@@ -62,6 +67,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     h->current = NULL;
     if (unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
+    if (t->tp != h->first.tp)
+        green__tp_set(h->first.tp);
     green__switch(&t->sp, h->sched_sp);
     green__real_ensure();
     green__real.pthread_exit(t->result);  /* not the wrapper: this OS thread */
@@ -71,6 +78,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
 static void entry(void *arg)
 {
     struct green_thread *t = arg;
+    if (t->tp != t->hub->first.tp)
+        green__tls_start();
     errno = 0;  /* a new thread's errno starts at 0, as an OS thread's */
     end(t, t->pthread ? green__cancel_start(t) : t->fn(t->arg));
 }
@@ -83,6 +92,8 @@ static void thread_free(struct green_thread *t)
     struct green__hub *h = green__hub_current();
     struct green__stack s = t->stack;  /* t lives on s */
     t->magic = 0;
+    if (t->tp != t->hub->first.tp)
+        green__tls_free(t->tp);
     green__stack_free(h ? &h->stacks : NULL, &s);
 }
 
@@ -102,6 +113,14 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
         return errno = EAGAIN, NULL;
     size_t size = attr && attr->stack_size ? attr->stack_size
                                            : green__config.stack_size;
+    /* Its TLS block and TCB go at the top, as glibc puts a thread's, and
+     * on top of the stack size asked for: a sleeping thread's struct,
+     * TCB and frames then share as few pages as they can. */
+    bool own_tls = !(attr && attr->shared_tls) && !green__config.tls_shared &&
+                   green__tls_setup();
+    size_t tls_size = own_tls ? green__tls_size() : 0;
+    if (size <= ((size_t)1 << 40))
+        size += tls_size;
     struct green__stack s;
     int r = green__stack_alloc(&h->stacks, size, &s);
     if (r < 0)
@@ -109,6 +128,16 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     uintptr_t top = ((uintptr_t)s.hi - sizeof(struct green_thread)) & ~63ul;
     struct green_thread *t = (struct green_thread *)top;
     memset(t, 0, sizeof *t);
+    char *stack_top = (char *)t;
+    t->tp = h->first.tp;
+    if (own_tls) {
+        t->tp = green__tls_make((char *)t, h, s.lo, (size_t)(s.hi - s.lo),
+                                &stack_top);
+        if (!t->tp) {
+            green__stack_free(&h->stacks, &s);
+            return errno = EAGAIN, NULL;
+        }
+    }
     t->hub = h;
     t->magic = green__thread_magic(t);
     t->id = green__thread_next_id();
@@ -117,12 +146,13 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     t->deadline = GREEN_NEVER;
     t->scope_deadline = GREEN_NEVER;
     t->stack = s;
+    t->tls_size = tls_size;
     if (attr && attr->detached)
         atomic_store_explicit(&t->join, GREEN__JOIN_DETACHED,
                               memory_order_relaxed);
     if (attr && attr->name)
         green_setname(t, attr->name);
-    t->sp = green__context_make(s.lo, t, entry, t);
+    t->sp = green__context_make(s.lo, stack_top, entry, t);
     h->live++;
     green__hub_ready(h, t);
     return t;

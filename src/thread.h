@@ -31,6 +31,8 @@ enum green__state {
 
 struct green_thread {
     void *sp;                      /* saved context while not running */
+    void *tp;                      /* thread pointer: its own TLS block's
+                                      (tls.h), or its OS thread's */
     uintptr_t magic;               /* pthr.c: marks a pthread_t of ours */
     struct green__hub *hub;        /* owner for life: threads never migrate */
     struct green_thread *next;     /* run queue link */
@@ -68,6 +70,7 @@ struct green_thread {
                                       through green__cancel_start */
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
+    size_t tls_size;               /* bytes at its top for the TLS block */
     char name[16];
 };
 
