@@ -47,6 +47,11 @@ static inline void green__testcancel(void)
         green__cancel_act(t);
 }
 
+/* For waits that find, after park returned -ECANCELED, that their own
+ * wake had arrived too: they report success, and the kill (green_kill) is
+ * put back to fail the thread's next park instead. */
+void green__cancel_keep(void);
+
 /* pthread_cancel of green thread t: 0, or -ESRCH once t has ended. */
 int green__cancel(struct green_thread *t);
 

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "context.h"
 #include "hub.h"
+#include "key.h"
 #include "overflow.h"
 #include "real.h"
 #include "wait.h"

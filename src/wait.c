@@ -28,6 +28,7 @@
 
 #include <ev.h>
 
+#include "cancel.h"
 #include "clock.h"
 #include "common.h"
 #include "fdtab.h"
@@ -186,11 +187,6 @@ int green__poll_until(int (*attempt)(void *), void *arg, int64_t deadline,
         if (r == -ECANCELED)
             return r;
     }
-}
-
-void green__cancel_keep(void)
-{
-    atomic_store(&green__self()->cancel, 1);
 }
 
 int green_kill(green_t t)

@@ -37,11 +37,6 @@ int green__park(int64_t deadline);
  * may also return -EINTR (see intr.h). */
 int green__park_flags(int64_t deadline, int flags);
 
-/* For waits that find, after park returned -ECANCELED, that their own
- * wake had arrived too: they report success, and the kill is put back to
- * fail the thread's next park instead. */
-void green__cancel_keep(void);
-
 /* One step of waiting for another thread to finish the few instructions
  * it has left (say, a woken waiter leaving an object being destroyed):
  * lets this OS thread's other green threads run, since that thread may be
