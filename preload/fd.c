@@ -12,7 +12,7 @@
 #include <linux/close_range.h>
 #include <stdarg.h>
 
-#include "proc.h"
+#include "shell.h"
 
 /* The info word of a socket made with this type argument. */
 static unsigned socket_info(int type)
@@ -237,8 +237,8 @@ GREEN__INTERPOSE int creat64(const char *path, mode_t mode)
 GREEN__INTERPOSE int fclose(FILE *f)
 {
     green__real_ensure();
-    int r = green__proc_pclose(f);
-    if (r != GREEN__PROC_NOT_OURS)
+    int r = green__shell_pclose(f);
+    if (r != GREEN__SHELL_NOT_OURS)
         return (int)green__set_errno(r);
     if (f)
         green__io_closing(fileno(f));

@@ -15,15 +15,16 @@
  * undefined.
  *
  * The waits: shape "wait", gate (no WNOHANG, another green thread could
- * run), then src/proc.c. system, popen and pclose are wrapped at the top
- * level: glibc's call posix_spawn and a waitpid inside libc, which no
- * wrapper sees (docs/design.md G3). */
+ * run), then src/proc.c. system, popen and pclose are wrapped at the
+ * top level, by src/shell.c: glibc's call posix_spawn and a waitpid
+ * inside libc, which no wrapper sees (docs/design.md G3). */
 #include "interpose.h"
 
 #include <errno.h>
 
 #include "config.h"
 #include "proc.h"
+#include "shell.h"
 #include "wait.h"
 
 GREEN__INTERPOSE pid_t fork(void)
@@ -100,7 +101,7 @@ GREEN__INTERPOSE int system(const char *line)
     if (!green__gate())
         return green__real.system(line);
     int spawn_err;
-    int r = green__proc_system(line, &spawn_err);
+    int r = green__shell_system(line, &spawn_err);
     if (spawn_err)
         errno = spawn_err;
     return (int)green__set_errno(r);
@@ -115,15 +116,15 @@ GREEN__INTERPOSE FILE *popen(const char *command, const char *mode)
     if (green__config.disable || green__tls_internal)
         return green__real.popen(command, mode);
     FILE *fp;
-    int r = green__proc_popen(command, mode, &fp);
+    int r = green__shell_popen(command, mode, &fp);
     return r < 0 ? (errno = -r, NULL) : fp;
 }
 
 GREEN__INTERPOSE int pclose(FILE *fp)
 {
     green__real_ensure();
-    int r = green__proc_pclose(fp);
-    if (r != GREEN__PROC_NOT_OURS)
+    int r = green__shell_pclose(fp);
+    if (r != GREEN__SHELL_NOT_OURS)
         return (int)green__set_errno(r);
     green__io_closing(fileno(fp));  /* glibc's pclose is its fclose */
     return green__real.pclose(fp);

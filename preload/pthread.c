@@ -4,14 +4,13 @@
  * chain of pthread_cleanup_push are kept per green thread (src/cancel.h);
  * the OS thread's own context keeps glibc's. Keys are green everywhere:
  * a key must mean the same thing in every thread. The C11 thrd_* and
- * tss_* functions are wrapped too: glibc reaches pthread_* from them
- * through internal calls no wrapper sees (docs/design.md G3). */
+ * tss_* functions, which glibc builds on pthread_* through internal
+ * calls no wrapper sees (docs/design.md G3), are in c11.c. */
 #include "interpose.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
-#include <threads.h>
 
 #include "cancel.h"
 #include "config.h"
@@ -309,131 +308,32 @@ GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
     return -green__once(once, fn);
 }
 
-/* Keys, shared with the C11 tss_* (a tss_t is a pthread_key_t). */
-static int key_create(pthread_key_t *key, void (*destructor)(void *))
+/* Keys; the C11 tss_* (c11.c) call these: a tss_t is a pthread_key_t. */
+GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
+                                        void (*destructor)(void *))
 {
     if (sync_real())
         return green__real.pthread_key_create(key, destructor);
     return -green__key_create(key, destructor);
 }
 
-static int key_delete(pthread_key_t key)
+GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
 {
     if (sync_real())
         return green__real.pthread_key_delete(key);
     return -green__key_delete(key);
 }
 
-static void *key_get(pthread_key_t key)
+GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
 {
     if (sync_real())
         return green__real.pthread_getspecific(key);
     return green_getspecific(key);
 }
 
-static int key_set(pthread_key_t key, const void *value)
+GREEN__INTERPOSE int pthread_setspecific(pthread_key_t key, const void *value)
 {
     if (sync_real())
         return green__real.pthread_setspecific(key, value);
     return -green__setspecific(key, value);
-}
-
-GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
-                                        void (*destructor)(void *))
-{
-    return key_create(key, destructor);
-}
-
-GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
-{
-    return key_delete(key);
-}
-
-GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
-{
-    return key_get(key);
-}
-
-GREEN__INTERPOSE int pthread_setspecific(pthread_key_t key, const void *value)
-{
-    return key_set(key, value);
-}
-
-/* ---- C11 ------------------------------------------------------------------ */
-
-/* glibc's mapping of errors to C11 results. */
-static int thrd_result(int err)
-{
-    return err == 0 ? thrd_success
-           : err == ENOMEM || err == EAGAIN ? thrd_nomem
-           : err == EBUSY ? thrd_busy
-           : err == ETIMEDOUT ? thrd_timedout
-                              : thrd_error;
-}
-
-/* The int-returning start function is called as a pointer-returning one,
- * as glibc does; thrd_join keeps the int. */
-GREEN__INTERPOSE int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
-{
-    green__real_ensure();
-    if (!green__pthr_green())
-        return green__real.thrd_create(thr, fn, arg);
-    return thrd_result(-green__pthr_create(thr, NULL,
-                                           (void *(*)(void *))(void (*)(void))fn,
-                                           arg));
-}
-
-GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
-{
-    struct green_thread *t = green__pthr_of(thr);
-    void *v;
-    if (!t)
-        return green__real_ensure(), green__real.thrd_join(thr, res);
-    int r = green__pthr_join(t, &v, GREEN_NEVER);
-    if (r == 0 && res)
-        *res = (int)(intptr_t)v;
-    return thrd_result(-r);
-}
-
-GREEN__INTERPOSE int thrd_detach(thrd_t thr)
-{
-    struct green_thread *t = green__pthr_of(thr);
-    if (!t)
-        return green__real_ensure(), green__real.thrd_detach(thr);
-    return thrd_result(-green__detach(t));
-}
-
-GREEN__INTERPOSE void thrd_exit(int res)
-{
-    exit_thread((void *)(intptr_t)res);
-}
-
-GREEN__INTERPOSE thrd_t thrd_current(void)
-{
-    return green__pthr_self();
-}
-
-GREEN__INTERPOSE void thrd_yield(void)
-{
-    yield();
-}
-
-GREEN__INTERPOSE int tss_create(tss_t *key, tss_dtor_t destructor)
-{
-    return thrd_result(key_create(key, destructor));
-}
-
-GREEN__INTERPOSE void tss_delete(tss_t key)
-{
-    key_delete(key);
-}
-
-GREEN__INTERPOSE void *tss_get(tss_t key)
-{
-    return key_get(key);
-}
-
-GREEN__INTERPOSE int tss_set(tss_t key, void *value)
-{
-    return thrd_result(key_set(key, value));
 }

@@ -24,6 +24,7 @@
 #include "hub.h"
 #include "io.h"
 #include "oslock.h"
+#include "ready.h"
 #include "real.h"
 #include "thread.h"
 #include "wait.h"

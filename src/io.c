@@ -13,6 +13,7 @@
 #include "common.h"
 #include "fdtab.h"
 #include "mux.h"
+#include "ready.h"
 #include "wait.h"
 
 #define UNSET (-2)  /* io->deadline before the first wait */

@@ -183,7 +183,7 @@
     X(system, NULL)                   \
     X(popen, NULL)                    \
     X(pclose, NULL)                   \
-    /* offload, DNS, NSS, files (preload/dns.c, file.c) */ \
+    /* offload, DNS, NSS, files (preload/dns.c, nss.c, file.c) */ \
     X(getaddrinfo, NULL)              \
     X(getnameinfo, NULL)              \
     X(gethostbyname, NULL)            \
