@@ -46,9 +46,9 @@ static int thrd_result(int err)
  * as glibc does; thrd_join keeps the int. */
 GREEN__INTERPOSE int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (!green__pthr_green())
-        return green__real.thrd_create(thr, fn, arg);
+        return real->thrd_create(thr, fn, arg);
     return thrd_result(-green__pthr_create(thr, NULL,
                                            (void *(*)(void *))(void (*)(void))fn,
                                            arg));
@@ -59,7 +59,7 @@ GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
     struct green_thread *t = green__pthr_of(thr);
     void *v;
     if (!t)
-        return green__real_ensure(), green__real.thrd_join(thr, res);
+        return green__reals()->thrd_join(thr, res);
     int r = green__pthr_join(t, &v, GREEN_NEVER);
     if (r == 0 && res)
         *res = (int)(intptr_t)v;
@@ -70,7 +70,7 @@ GREEN__INTERPOSE int thrd_detach(thrd_t thr)
 {
     struct green_thread *t = green__pthr_of(thr);
     if (!t)
-        return green__real_ensure(), green__real.thrd_detach(thr);
+        return green__reals()->thrd_detach(thr);
     return thrd_result(-green__detach(t));
 }
 

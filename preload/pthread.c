@@ -24,9 +24,9 @@
 GREEN__INTERPOSE int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                                     void *(*fn)(void *), void *arg)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (!green__pthr_green())
-        return green__real.pthread_create(th, attr, fn, arg);
+        return real->pthread_create(th, attr, fn, arg);
     return -green__pthr_create(th, attr, fn, arg);
 }
 
@@ -34,7 +34,7 @@ GREEN__INTERPOSE int pthread_join(pthread_t th, void **result)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_join(th, result);
+        return green__reals()->pthread_join(th, result);
     return -green__pthr_join(t, result, GREEN_NEVER);
 }
 
@@ -42,7 +42,7 @@ GREEN__INTERPOSE int pthread_tryjoin_np(pthread_t th, void **result)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_tryjoin_np(th, result);
+        return green__reals()->pthread_tryjoin_np(th, result);
     return -green__pthr_tryjoin(t, result);
 }
 
@@ -55,8 +55,7 @@ GREEN__INTERPOSE int pthread_clockjoin_np(pthread_t th, void **result,
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(),
-               green__real.pthread_clockjoin_np(th, result, clock, at);
+        return green__reals()->pthread_clockjoin_np(th, result, clock, at);
     if (!green__sync_clock_ok(clock))
         return EINVAL;
     if (!at || t == green__pthr_current())
@@ -73,8 +72,7 @@ GREEN__INTERPOSE int pthread_timedjoin_np(pthread_t th, void **result,
                                           const struct timespec *at)
 {
     if (!green__pthr_of(th))
-        return green__real_ensure(),
-               green__real.pthread_timedjoin_np(th, result, at);
+        return green__reals()->pthread_timedjoin_np(th, result, at);
     return pthread_clockjoin_np(th, result, CLOCK_REALTIME, at);
 }
 
@@ -82,7 +80,7 @@ GREEN__INTERPOSE int pthread_detach(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_detach(th);
+        return green__reals()->pthread_detach(th);
     return -green__detach(t);
 }
 
@@ -94,8 +92,7 @@ static __attribute__((noreturn)) void exit_thread(void *result)
         green__cancel_exit(result);
     if (green__tls_hub && green__tls_hub->current)
         green_exit(result);
-    green__real_ensure();
-    green__real.pthread_exit(result);
+    green__reals()->pthread_exit(result);
     __builtin_unreachable();
 }
 
@@ -113,23 +110,21 @@ GREEN__INTERPOSE int pthread_cancel(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_cancel(th);
+        return green__reals()->pthread_cancel(th);
     return -green__cancel(t);
 }
 
 GREEN__INTERPOSE int pthread_setcancelstate(int state, int *old)
 {
     if (!green__pthr_current())
-        return green__real_ensure(),
-               green__real.pthread_setcancelstate(state, old);
+        return green__reals()->pthread_setcancelstate(state, old);
     return -green__cancel_setstate(state, old);
 }
 
 GREEN__INTERPOSE int pthread_setcanceltype(int type, int *old)
 {
     if (!green__pthr_current())
-        return green__real_ensure(),
-               green__real.pthread_setcanceltype(type, old);
+        return green__reals()->pthread_setcanceltype(type, old);
     return -green__cancel_settype(type, old);
 }
 
@@ -139,8 +134,7 @@ GREEN__INTERPOSE void pthread_testcancel(void)
         green__testcancel();
         return;
     }
-    green__real_ensure();
-    green__real.pthread_testcancel();
+    green__reals()->pthread_testcancel();
 }
 
 /* What pthread_cleanup_push and _pop expand to in C (without
@@ -149,8 +143,7 @@ GREEN__INTERPOSE void __pthread_register_cancel(__pthread_unwind_buf_t *buf)
 {
     struct green_thread *t = green__pthr_current();
     if (!t) {
-        green__real_ensure();
-        green__real.__pthread_register_cancel(buf);
+        green__reals()->__pthread_register_cancel(buf);
         return;
     }
     green__cancel_register(t, buf);
@@ -160,8 +153,7 @@ GREEN__INTERPOSE void __pthread_unregister_cancel(__pthread_unwind_buf_t *buf)
 {
     struct green_thread *t = green__pthr_current();
     if (!t) {
-        green__real_ensure();
-        green__real.__pthread_unregister_cancel(buf);
+        green__reals()->__pthread_unregister_cancel(buf);
         return;
     }
     green__cancel_unregister(t, buf);
@@ -172,8 +164,7 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
     struct green_thread *t = green__pthr_current();
     if (t)
         green__cancel_unwind_next(t, buf);
-    green__real_ensure();
-    green__real.__pthread_unwind_next(buf);
+    green__reals()->__pthread_unwind_next(buf);
     __builtin_unreachable();
 }
 
@@ -183,63 +174,59 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
  * thread, and the handler interrupts that green thread (intr.h). */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     struct green_thread *t = green__pthr_of(th);
     if (t && t->hub == green__hub_current())
         return green__intr_kill(t, sig, NULL);
-    return green__real.pthread_kill(green__pthr_os(th), sig);
+    return real->pthread_kill(green__pthr_os(th), sig);
 }
 
 GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
                                       const union sigval value)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     struct green_thread *t = green__pthr_of(th);
     if (t && t->hub == green__hub_current())
         return green__intr_kill(t, sig, &value);
-    return green__real.pthread_sigqueue(green__pthr_os(th), sig, value);
+    return real->pthread_sigqueue(green__pthr_os(th), sig, value);
 }
 
 GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
                                            struct sched_param *param)
 {
-    green__real_ensure();
-    return green__real.pthread_getschedparam(green__pthr_os(th), policy,
-                                             param);
+    return green__reals()->pthread_getschedparam(green__pthr_os(th), policy,
+                                                 param);
 }
 
 GREEN__INTERPOSE int pthread_setschedparam(pthread_t th, int policy,
                                            const struct sched_param *param)
 {
-    green__real_ensure();
-    return green__real.pthread_setschedparam(green__pthr_os(th), policy,
-                                             param);
+    return green__reals()->pthread_setschedparam(green__pthr_os(th), policy,
+                                                 param);
 }
 
 GREEN__INTERPOSE int pthread_setschedprio(pthread_t th, int prio)
 {
-    green__real_ensure();
-    return green__real.pthread_setschedprio(green__pthr_os(th), prio);
+    return green__reals()->pthread_setschedprio(green__pthr_os(th), prio);
 }
 
 GREEN__INTERPOSE int pthread_getaffinity_np(pthread_t th, size_t size,
                                             cpu_set_t *set)
 {
-    green__real_ensure();
-    return green__real.pthread_getaffinity_np(green__pthr_os(th), size, set);
+    return green__reals()->pthread_getaffinity_np(green__pthr_os(th), size,
+                                                  set);
 }
 
 GREEN__INTERPOSE int pthread_setaffinity_np(pthread_t th, size_t size,
                                             const cpu_set_t *set)
 {
-    green__real_ensure();
-    return green__real.pthread_setaffinity_np(green__pthr_os(th), size, set);
+    return green__reals()->pthread_setaffinity_np(green__pthr_os(th), size,
+                                                  set);
 }
 
 GREEN__INTERPOSE int pthread_getcpuclockid(pthread_t th, clockid_t *clock)
 {
-    green__real_ensure();
-    return green__real.pthread_getcpuclockid(green__pthr_os(th), clock);
+    return green__reals()->pthread_getcpuclockid(green__pthr_os(th), clock);
 }
 
 /* ---- Functions of the green thread itself ------------------------------ */
@@ -248,7 +235,7 @@ GREEN__INTERPOSE int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_getattr_np(th, attr);
+        return green__reals()->pthread_getattr_np(th, attr);
     return -green__pthr_getattr(t, attr);
 }
 
@@ -256,16 +243,16 @@ GREEN__INTERPOSE int pthread_setname_np(pthread_t th, const char *name)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_setname_np(th, name);
+        return green__reals()->pthread_setname_np(th, name);
     return -green__pthr_setname(t, name);
 }
 
 GREEN__INTERPOSE int pthread_getname_np(pthread_t th, char *buf, size_t len)
 {
     struct green_thread *t = green__pthr_of(th);
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (!t)
-        return green__real.pthread_getname_np(th, buf, len);
+        return real->pthread_getname_np(th, buf, len);
     return -green__pthr_getname(t, buf, len);
 }
 

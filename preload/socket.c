@@ -18,7 +18,7 @@ GREEN__INTERPOSE ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
-        return green__real.recv(fd, buf, len, flags);
+        return green__reals()->recv(fd, buf, len, flags);
     for (;;) {
         ssize_t n = green__real.recv(fd, buf, len, flags | MSG_DONTWAIT);
         if (n >= 0)
@@ -41,7 +41,7 @@ GREEN__INTERPOSE ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
-        return green__real.recvfrom(fd, buf, len, flags, addr, alen);
+        return green__reals()->recvfrom(fd, buf, len, flags, addr, alen);
     for (;;) {
         ssize_t n = green__real.recvfrom(fd, buf, len, flags | MSG_DONTWAIT,
                                          addr, alen);
@@ -65,7 +65,7 @@ GREEN__INTERPOSE ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
-        return green__real.recvmsg(fd, msg, flags);
+        return green__reals()->recvmsg(fd, msg, flags);
     for (;;) {
         ssize_t n = green__real.recvmsg(fd, msg, flags | MSG_DONTWAIT);
         if (n >= 0)
@@ -80,7 +80,7 @@ GREEN__INTERPOSE ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.send(fd, buf, len, flags);
+        return green__reals()->send(fd, buf, len, flags);
     for (;;) {
         ssize_t n = green__real.send(fd, buf, len, flags | MSG_DONTWAIT);
         if (n >= 0)
@@ -97,7 +97,7 @@ GREEN__INTERPOSE ssize_t sendto(int fd, const void *buf, size_t len,
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.sendto(fd, buf, len, flags, addr, alen);
+        return green__reals()->sendto(fd, buf, len, flags, addr, alen);
     for (;;) {
         ssize_t n = green__real.sendto(fd, buf, len, flags | MSG_DONTWAIT,
                                        addr, alen);
@@ -113,7 +113,7 @@ GREEN__INTERPOSE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.sendmsg(fd, msg, flags);
+        return green__reals()->sendmsg(fd, msg, flags);
     for (;;) {
         ssize_t n = green__real.sendmsg(fd, msg, flags | MSG_DONTWAIT);
         if (n >= 0)
@@ -128,7 +128,9 @@ GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
                               int flags, struct timespec *timeout)
 {
     struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN) ||
+    if (flags & MSG_DONTWAIT)
+        return green__reals()->recvmmsg(fd, vec, vlen, flags, timeout);
+    if (!green__io_gate(&io, fd, GREEN_IN) ||
         (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
                      timeout->tv_nsec >= GREEN__NS_PER_S)))
         return green__real.recvmmsg(fd, vec, vlen, flags, timeout);
@@ -140,7 +142,7 @@ GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.sendmmsg(fd, vec, vlen, flags);
+        return green__reals()->sendmmsg(fd, vec, vlen, flags);
     return green__io_sendmmsg(&io, vec, vlen, flags);
 }
 
@@ -148,7 +150,7 @@ GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
     if (green__io_accept_ready(fd, 0) < 0)
         return -1;
-    int r = green__real.accept(fd, addr, alen);
+    int r = green__reals()->accept(fd, addr, alen);
     green__io_accepted(fd, r, false);
     return r;
 }
@@ -158,7 +160,7 @@ GREEN__INTERPOSE int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen,
 {
     if (green__io_accept_ready(fd, flags) < 0)
         return -1;
-    int r = green__real.accept4(fd, addr, alen, flags);
+    int r = green__reals()->accept4(fd, addr, alen, flags);
     green__io_accepted(fd, r, flags & SOCK_NONBLOCK);
     return r;
 }

@@ -32,8 +32,7 @@ static bool real_mutex(const pthread_mutex_t *m)
 GREEN__INTERPOSE int pthread_mutex_init(pthread_mutex_t *m,
                                         const pthread_mutexattr_t *attr)
 {
-    green__real_ensure();
-    return green__real.pthread_mutex_init(m, attr);
+    return green__reals()->pthread_mutex_init(m, attr);
 }
 
 GREEN__INTERPOSE int pthread_mutex_destroy(pthread_mutex_t *m)
@@ -145,8 +144,7 @@ static bool real_cond(const pthread_cond_t *c)
 GREEN__INTERPOSE int pthread_cond_init(pthread_cond_t *c,
                                        const pthread_condattr_t *attr)
 {
-    green__real_ensure();
-    return green__real.pthread_cond_init(c, attr);
+    return green__reals()->pthread_cond_init(c, attr);
 }
 
 GREEN__INTERPOSE int pthread_cond_destroy(pthread_cond_t *c)
@@ -238,8 +236,7 @@ static bool real_rwlock(const pthread_rwlock_t *l)
 GREEN__INTERPOSE int pthread_rwlock_init(pthread_rwlock_t *l,
                                          const pthread_rwlockattr_t *attr)
 {
-    green__real_ensure();
-    return green__real.pthread_rwlock_init(l, attr);
+    return green__reals()->pthread_rwlock_init(l, attr);
 }
 
 /* glibc's destroy checks nothing and never fails; so neither does this
@@ -350,8 +347,7 @@ GREEN__INTERPOSE int pthread_barrier_init(pthread_barrier_t *b,
                                           const pthread_barrierattr_t *attr,
                                           unsigned count)
 {
-    green__real_ensure();
-    return green__real.pthread_barrier_init(b, attr, count);
+    return green__reals()->pthread_barrier_init(b, attr, count);
 }
 
 GREEN__INTERPOSE int pthread_barrier_destroy(pthread_barrier_t *b)

@@ -106,9 +106,9 @@ static int probe(int fd, struct green__fd *e)
         return kind;
     int saved = errno;
     unsigned info = (unsigned)kind | GREEN__FD_SHARED;
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     int64_t rcv = 0, snd = 0;
-    int fl = green__real.fcntl(fd, F_GETFL);
+    int fl = real->fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK))
         info |= GREEN__FD_NONBLOCK;
     if (kind == GREEN__FD_PIPE)
