@@ -13,7 +13,6 @@
 #include <stdint.h>
 
 #include "cancel.h"
-#include "config.h"
 #include "green.h"
 #include "intr.h"
 #include "key.h"
@@ -281,16 +280,9 @@ GREEN__INTERPOSE int green__pthread_yield(void)
 
 /* ---- once and keys: green in every thread unless GREEN_DISABLE -------- */
 
-static bool sync_real(void)
-{
-    green__real_ensure();
-    green__config_load();
-    return green__config.disable;
-}
-
 GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_once(once, fn);
     return -green__once(once, fn);
 }
@@ -299,28 +291,28 @@ GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
 GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
                                         void (*destructor)(void *))
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_key_create(key, destructor);
     return -green__key_create(key, destructor);
 }
 
 GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_key_delete(key);
     return -green__key_delete(key);
 }
 
 GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_getspecific(key);
     return green_getspecific(key);
 }
 
 GREEN__INTERPOSE int pthread_setspecific(pthread_key_t key, const void *value)
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_setspecific(key, value);
     return -green__setspecific(key, value);
 }
