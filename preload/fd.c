@@ -32,7 +32,7 @@ GREEN__INTERPOSE int close(int fd)
 {
     const struct green__real *real = green__reals();
     if (green__fd_internal(fd) && !green__tls_internal)
-        return errno = EBADF, -1;
+        return (int)green__set_errno(-EBADF);
     green__io_closing(fd);
     return real->close(fd);
 }
@@ -68,7 +68,7 @@ GREEN__INTERPOSE int dup2(int oldfd, int newfd)
 {
     const struct green__real *real = green__reals();
     if (green__fd_internal(newfd) && !green__tls_internal)
-        return errno = EBUSY, -1;
+        return (int)green__set_errno(-EBUSY);
     int r = real->dup2(oldfd, newfd);
     if (r >= 0 && oldfd != newfd) {
         green__io_closing(newfd);
@@ -81,7 +81,7 @@ GREEN__INTERPOSE int dup3(int oldfd, int newfd, int flags)
 {
     const struct green__real *real = green__reals();
     if (green__fd_internal(newfd) && !green__tls_internal)
-        return errno = EBUSY, -1;
+        return (int)green__set_errno(-EBUSY);
     int r = real->dup3(oldfd, newfd, flags);
     if (r >= 0) {
         green__io_closing(newfd);

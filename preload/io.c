@@ -16,8 +16,11 @@ static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
     for (;;) {
         ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1,
                                         flags | RWF_NOWAIT);
-        if (n >= 0 || green__io_wait(io) < 0)
+        if (n >= 0)
             return n;
+        int r = green__io_wait(io);
+        if (r < 0)
+            return green__set_errno(r);
     }
 }
 
@@ -31,8 +34,9 @@ static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
                                          flags | RWF_NOWAIT);
         if (n >= 0)
             return green__io_rest(io, iov, cnt, n, 0);
-        if (green__io_wait(io) < 0)
-            return -1;
+        int r = green__io_wait(io);
+        if (r < 0)
+            return green__set_errno(r);
     }
 }
 

@@ -67,8 +67,9 @@ sock_io(const struct sock *s)
         if (n >= 0)
             return green__io_rest(&io, &(struct iovec){s->buf, s->len}, 1,
                                   n, s->flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
+        int r = green__io_wait(&io);
+        if (r < 0)
+            return green__set_errno(r);
     }
 }
 
@@ -140,7 +141,8 @@ GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
         (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
                      timeout->tv_nsec >= GREEN__NS_PER_S)))
         return green__real.recvmmsg(fd, vec, vlen, flags, timeout);
-    return green__io_recvmmsg(&io, vec, vlen, flags, timeout);
+    return (int)green__set_errno(
+        green__io_recvmmsg(&io, vec, vlen, flags, timeout));
 }
 
 GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
@@ -149,13 +151,14 @@ GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
         return green__reals()->sendmmsg(fd, vec, vlen, flags);
-    return green__io_sendmmsg(&io, vec, vlen, flags);
+    return (int)green__set_errno(green__io_sendmmsg(&io, vec, vlen, flags));
 }
 
 GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
-    if (green__io_accept_ready(fd, 0) < 0)
-        return -1;
+    int w = green__io_accept_ready(fd, 0);
+    if (w < 0)
+        return (int)green__set_errno(w);
     int r = green__reals()->accept(fd, addr, alen);
     green__io_accepted(fd, r, false);
     return r;
@@ -164,8 +167,9 @@ GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 GREEN__INTERPOSE int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen,
                              int flags)
 {
-    if (green__io_accept_ready(fd, flags) < 0)
-        return -1;
+    int w = green__io_accept_ready(fd, flags);
+    if (w < 0)
+        return (int)green__set_errno(w);
     int r = green__reals()->accept4(fd, addr, alen, flags);
     green__io_accepted(fd, r, flags & SOCK_NONBLOCK);
     return r;
