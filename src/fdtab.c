@@ -58,7 +58,7 @@ static struct green__fd *grow(size_t i)
 struct green__fd *green__fd_entry(int fd)
 {
     struct green__fd *e = green__fd_peek(fd);
-    if (likely(e) || fd < 0)
+    if (green__likely(e) || fd < 0)
         return e;
     green__oslock_lock(&lock);
     struct green__fd *c = grow((size_t)fd / GREEN__FD_CHUNK);
@@ -132,7 +132,7 @@ int green__fd_info(int fd, struct green__fdinfo *out)
     struct green__fd *e = green__fd_entry(fd);
     if (!e)
         return fd < 0 ? -EBADF : -ENOMEM;
-    if (unlikely(!valid(e))) {
+    if (green__unlikely(!valid(e))) {
         int r = probe(fd, e);
         if (r < 0)
             return r;

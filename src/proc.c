@@ -118,7 +118,7 @@ struct pool_wait {
 
 static void pool_run(struct green__job *job)
 {
-    struct pool_wait *w = container_of(job, struct pool_wait, job);
+    struct pool_wait *w = green__container_of(job, struct pool_wait, job);
     siginfo_t info;
     w->err = green__real.waitid(w->type, w->id, &info, w->options) < 0 ? errno
                                                                       : 0;
@@ -126,7 +126,7 @@ static void pool_run(struct green__job *job)
 
 static void pool_discard(struct green__job *job)
 {
-    free(container_of(job, struct pool_wait, job));
+    free(green__container_of(job, struct pool_wait, job));
 }
 
 /* waitid's set and options for c: wait4's pid and options translated. */

@@ -135,7 +135,7 @@ int green__fdwait_add(struct green__fdwait *w, int fd, int events)
     if (!io)
         return -ENOMEM;
     unsigned gen = green__fd_watched(fd);
-    if (unlikely(io->gen != gen)) {
+    if (green__unlikely(io->gen != gen)) {
         /* The number was closed and reused since the watcher was set:
          * epoll forgot the old file, so register afresh. Waiters of the
          * old file were woken at its close. */

@@ -54,14 +54,14 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     struct green__hub *h = t->hub;
     t->result = result;
     green__key_run_destructors(t);
-    if (unlikely(h->first_gone && h->live == 1))
+    if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */
     t->state = GREEN__ENDED;
     h->live--;
     h->reap = t;
     h->current = NULL;
-    if (unlikely(!green__stack_intact(&t->stack)))
+    if (green__unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
     green__switch(&t->sp, h->sched_sp);
     green__real_ensure();
