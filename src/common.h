@@ -18,7 +18,7 @@
  * for what an unmodified program may legitimately do. */
 #define green__assert(cond, what)                                 \
     do {                                                          \
-        if (green__unlikely(!(cond)))                                    \
+        if (green__unlikely(!(cond)))                             \
             green__panic(__FILE__, __LINE__, (what));             \
     } while (0)
 

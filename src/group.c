@@ -165,7 +165,8 @@ long green_group_gather(green_group_t g, void **results, size_t n,
     long got = 0;
     while (g->members.head) {
         void **slot = results && (size_t)got < n ? &results[got] : NULL;
-        collect(g, green__container_of(g->members.head, struct member, all), slot);
+        collect(g, green__container_of(g->members.head, struct member, all),
+                slot);
         got++;
     }
     return got;
