@@ -1,11 +1,11 @@
 /* The program's locks made green: pthread mutexes, condition variables,
  * rwlocks, barriers and spinlocks (C11's mtx, cnd and call_once, over the
- * same objects, are in c11.c). Shape "sync": gate (GREEN_DISABLE and the objects glibc
- * keeps go to glibc), then the primitive of src/, whose -errno becomes
- * glibc's error number. Objects keep glibc's layout: static initializers
- * and glibc's own *_init serve as they are. Results are glibc 2.36's, in
- * the order it checks; where glibc's answer is undefined behaviour (a
- * cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
+ * same objects, are in c11.c). Shape "sync": gate (GREEN_DISABLE and the
+ * objects glibc keeps go to glibc), then the primitive of src/, whose -errno
+ * becomes glibc's error number. Objects keep glibc's layout: static
+ * initializers and glibc's own *_init serve as they are. Results are glibc
+ * 2.36's, in the order it checks; where glibc's answer is undefined behaviour
+ * (a cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
  * src/ says EBUSY or EPERM rather than hang or corrupt. */
 #include "interpose.h"
 

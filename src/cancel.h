@@ -42,8 +42,8 @@ static inline void green__testcancel(void)
     struct green__hub *h = green__tls_hub;
     struct green_thread *t = h ? h->current : NULL;
     if (t && green__unlikely((atomic_load_explicit(&t->pcancel,
-                                            memory_order_relaxed) &
-                       ~GREEN__PC_ASYNC) == GREEN__PC_PENDING))
+                                                   memory_order_relaxed) &
+                              ~GREEN__PC_ASYNC) == GREEN__PC_PENDING))
         green__cancel_act(t);
 }
 
