@@ -1,12 +1,8 @@
-/* DNS and NSS lookups, on the offload pool. Shape "lookup": gate, then a
- * job that makes the real call on a pool thread while the green thread
- * parks. They cannot be made green any other way: glibc's resolver and
- * NSS modules use sockets and files through internal calls that no
- * wrapper sees (docs/design.md G3).
- *
- * Each job carries the caller's errno and h_errno to the pool thread and
- * back: both are thread-local, and glibc leaves them as they were on
- * success, so the pool thread starts from the caller's values.
+/* DNS lookups (the resolver), on the offload pool. Shape "lookup": gate,
+ * then a job that makes the real call on a pool thread while the green
+ * thread parks (lookup.h). They cannot be made green any other way:
+ * glibc's resolver uses sockets through internal calls that no wrapper
+ * sees (docs/design.md G3). NSS lookups are in nss.c.
  *
  * Which lookups the caller may leave (green_kill, a green_timeout scope,
  * pthread_cancel) before they end: those that may wait on the network
@@ -15,10 +11,10 @@
  * the arguments; the pool frees them (and an addrinfo list) if the caller
  * left. Such a caller gets EAI_SYSTEM or NULL with errno ECANCELED or
  * ETIMEDOUT (h_errno TRY_AGAIN), or unwinds for pthread_cancel. The _r
- * forms, the res_ calls and NSS lookups write into the caller's buffers:
- * their callers wait for the end.
+ * forms and the res_ calls write into the caller's buffers: their
+ * callers wait for the end.
  *
- * The non-reentrant forms (gethostbyname, getpwnam, ...) return glibc's
+ * The non-reentrant forms (gethostbyname, ...) return glibc's
  * process-wide static buffer, which the pool thread fills as any thread
  * would: as natively, the next such call may overwrite it.
  *
@@ -39,48 +35,13 @@
 #include <string.h>
 
 #include "cancel.h"
+#include "lookup.h"
 #include "offload.h"
-
-/* The part every lookup job shares. */
-struct lookup {
-    struct green__job job;
-    int err;   /* errno: the caller's, then as the call left it */
-    int herr;  /* h_errno, the same */
-};
-
-/* On the pool thread (or the caller's, when it runs directly): around
- * the real call. */
-static void lookup_enter(struct lookup *l)
-{
-    errno = l->err;
-    h_errno = l->herr;
-}
-
-static void lookup_leave(struct lookup *l)
-{
-    l->err = errno;
-    l->herr = h_errno;
-}
-
-/* Offloads l and, unless the caller left, gives it errno and h_errno.
- * Returns green__offload's result; after a kill that was a pthread_cancel,
- * does not return. */
-static int lookup_offload(struct lookup *l)
-{
-    l->err = errno;
-    l->herr = h_errno;
-    int r = green__offload(&l->job, 0);
-    if (r == -ECANCELED)
-        green__testcancel();
-    errno = r < 0 ? -r : l->err;
-    h_errno = r < 0 ? TRY_AGAIN : l->herr;
-    return r;
-}
 
 /* ---- getaddrinfo, getnameinfo: may be left ------------------------------ */
 
 struct gai {
-    struct lookup l;
+    struct green__lookup l;
     const char *node, *service;  /* copies, after the struct */
     struct addrinfo hints;
     bool has_hints;
@@ -91,10 +52,10 @@ struct gai {
 static void gai_run(struct green__job *job)
 {
     struct gai *g = (struct gai *)job;
-    lookup_enter(&g->l);
+    green__lookup_enter(&g->l);
     g->ret = green__real.getaddrinfo(g->node, g->service,
                                      g->has_hints ? &g->hints : NULL, &g->res);
-    lookup_leave(&g->l);
+    green__lookup_leave(&g->l);
 }
 
 static void gai_discard(struct green__job *job)
@@ -146,7 +107,7 @@ GREEN__INTERPOSE int getaddrinfo(const char *node, const char *service,
                       .service = copy_str(service, &at),
                       .hints = hints ? *hints : (struct addrinfo){0},
                       .has_hints = hints != NULL};
-    if (lookup_offload(&g->l) < 0)
+    if (green__lookup_offload(&g->l) < 0)
         return EAI_SYSTEM;  /* the pool frees g */
     int ret = g->ret;
     if (ret == 0)
@@ -156,7 +117,7 @@ GREEN__INTERPOSE int getaddrinfo(const char *node, const char *service,
 }
 
 struct gni {
-    struct lookup l;
+    struct green__lookup l;
     struct sockaddr_storage sa;
     socklen_t salen;
     char *host, *serv;  /* the job's own buffers, after the struct */
@@ -168,11 +129,11 @@ struct gni {
 static void gni_run(struct green__job *job)
 {
     struct gni *g = (struct gni *)job;
-    lookup_enter(&g->l);
+    green__lookup_enter(&g->l);
     g->ret = green__real.getnameinfo((struct sockaddr *)&g->sa, g->salen,
                                      g->host, g->hostlen, g->serv,
                                      g->servlen, g->flags);
-    lookup_leave(&g->l);
+    green__lookup_leave(&g->l);
 }
 
 static void gni_discard(struct green__job *job)
@@ -201,7 +162,7 @@ GREEN__INTERPOSE int getnameinfo(const struct sockaddr *sa, socklen_t salen,
                       .flags = flags};
     g->serv = serv ? (char *)(g + 1) + (host ? hostlen : 0) : NULL;
     memcpy(&g->sa, sa, salen);
-    if (lookup_offload(&g->l) < 0)
+    if (green__lookup_offload(&g->l) < 0)
         return EAI_SYSTEM;
     int ret = g->ret;
     if (ret == 0 && host && hostlen)
@@ -215,7 +176,7 @@ GREEN__INTERPOSE int getnameinfo(const struct sockaddr *sa, socklen_t salen,
 /* ---- gethostbyname, gethostbyname2, gethostbyaddr: may be left ---------- */
 
 struct hent {
-    struct lookup l;
+    struct green__lookup l;
     int af;               /* AF_UNSPEC: gethostbyname */
     const char *name;     /* a copy, after the struct; or the address */
     socklen_t len;        /* gethostbyaddr's length, else 0 */
@@ -225,14 +186,14 @@ struct hent {
 static void hent_run(struct green__job *job)
 {
     struct hent *h = (struct hent *)job;
-    lookup_enter(&h->l);
+    green__lookup_enter(&h->l);
     if (h->len)
         h->ret = green__real.gethostbyaddr(h->name, h->len, h->af);
     else if (h->af == AF_UNSPEC)
         h->ret = green__real.gethostbyname(h->name);
     else
         h->ret = green__real.gethostbyname2(h->name, h->af);
-    lookup_leave(&h->l);
+    green__lookup_leave(&h->l);
 }
 
 static void hent_discard(struct green__job *job)
@@ -256,7 +217,7 @@ static struct hent *hent_new(const void *name, socklen_t len, int af)
 
 static struct hostent *hent_offload(struct hent *h)
 {
-    if (lookup_offload(&h->l) < 0)
+    if (green__lookup_offload(&h->l) < 0)
         return NULL;
     struct hostent *ret = h->ret;
     free(h);
@@ -292,7 +253,7 @@ GREEN__INTERPOSE struct hostent *gethostbyaddr(const void *addr,
 /* ---- the _r forms: into the caller's buffers, so never left ------------- */
 
 struct hent_r {
-    struct lookup l;
+    struct green__lookup l;
     const void *name;  /* or the address */
     socklen_t len;     /* gethostbyaddr_r's, else 0 */
     int af;            /* AF_UNSPEC: gethostbyname_r */
@@ -307,7 +268,7 @@ struct hent_r {
 static void hent_r_run(struct green__job *job)
 {
     struct hent_r *h = (struct hent_r *)job;
-    lookup_enter(&h->l);
+    green__lookup_enter(&h->l);
     if (h->len)
         h->ret = green__real.gethostbyaddr_r(h->name, h->len, h->af, h->out,
                                              h->buf, h->buflen, h->result,
@@ -319,13 +280,13 @@ static void hent_r_run(struct green__job *job)
         h->ret = green__real.gethostbyname2_r(h->name, h->af, h->out, h->buf,
                                               h->buflen, h->result,
                                               h->h_errnop);
-    lookup_leave(&h->l);
+    green__lookup_leave(&h->l);
 }
 
 static int hent_r_offload(struct hent_r h)
 {
     h.l.job.run = hent_r_run;
-    lookup_offload(&h.l);
+    green__lookup_offload(&h.l);
     return h.ret;
 }
 
@@ -367,208 +328,12 @@ GREEN__INTERPOSE int gethostbyaddr_r(const void *addr, socklen_t len,
         .buflen = buflen, .result = result, .h_errnop = h_errnop});
 }
 
-/* ---- NSS: passwd, group, shadow ----------------------------------------- */
-
-enum nss_call { PWNAM, PWUID, GRNAM, GRGID, SPNAM };
-
-/* One NSS lookup by name or id, plain (ptr) or _r (ret). */
-struct nss {
-    struct lookup l;
-    enum nss_call call;
-    bool reentrant;
-    const char *name;
-    unsigned id;
-    void *out;       /* _r: the caller's struct, buffer, length, result */
-    char *buf;
-    size_t buflen;
-    void **result;
-    void *ptr;       /* the plain form's result */
-    int ret;         /* the _r form's */
-};
-
-static void *nss_plain(struct nss *n)
-{
-    switch (n->call) {
-    case PWNAM: return green__real.getpwnam(n->name);
-    case PWUID: return green__real.getpwuid(n->id);
-    case GRNAM: return green__real.getgrnam(n->name);
-    case GRGID: return green__real.getgrgid(n->id);
-    default:    return green__real.getspnam(n->name);
-    }
-}
-
-static int nss_reentrant(struct nss *n)
-{
-    switch (n->call) {
-    case PWNAM: return green__real.getpwnam_r(n->name, n->out, n->buf,
-                                              n->buflen, (void *)n->result);
-    case PWUID: return green__real.getpwuid_r(n->id, n->out, n->buf,
-                                              n->buflen, (void *)n->result);
-    case GRNAM: return green__real.getgrnam_r(n->name, n->out, n->buf,
-                                              n->buflen, (void *)n->result);
-    case GRGID: return green__real.getgrgid_r(n->id, n->out, n->buf,
-                                              n->buflen, (void *)n->result);
-    default:    return green__real.getspnam_r(n->name, n->out, n->buf,
-                                              n->buflen, (void *)n->result);
-    }
-}
-
-static void nss_run(struct green__job *job)
-{
-    struct nss *n = (struct nss *)job;
-    lookup_enter(&n->l);
-    if (n->reentrant)
-        n->ret = nss_reentrant(n);
-    else
-        n->ptr = nss_plain(n);
-    lookup_leave(&n->l);
-}
-
-static void *nss_get(enum nss_call call, const char *name, unsigned id)
-{
-    struct nss n = {.l.job.run = nss_run, .call = call, .name = name,
-                    .id = id};
-    lookup_offload(&n.l);
-    return n.ptr;
-}
-
-static int nss_get_r(enum nss_call call, const char *name, unsigned id,
-                     void *out, char *buf, size_t buflen, void **result)
-{
-    struct nss n = {.l.job.run = nss_run, .call = call, .reentrant = true,
-                    .name = name, .id = id, .out = out, .buf = buf,
-                    .buflen = buflen, .result = result};
-    lookup_offload(&n.l);
-    return n.ret;
-}
-
-GREEN__INTERPOSE struct passwd *getpwnam(const char *name)
-{
-    if (!green__gate())
-        return green__real.getpwnam(name);
-    return nss_get(PWNAM, name, 0);
-}
-
-GREEN__INTERPOSE struct passwd *getpwuid(uid_t uid)
-{
-    if (!green__gate())
-        return green__real.getpwuid(uid);
-    return nss_get(PWUID, NULL, uid);
-}
-
-GREEN__INTERPOSE struct group *getgrnam(const char *name)
-{
-    if (!green__gate())
-        return green__real.getgrnam(name);
-    return nss_get(GRNAM, name, 0);
-}
-
-GREEN__INTERPOSE struct group *getgrgid(gid_t gid)
-{
-    if (!green__gate())
-        return green__real.getgrgid(gid);
-    return nss_get(GRGID, NULL, gid);
-}
-
-GREEN__INTERPOSE struct spwd *getspnam(const char *name)
-{
-    if (!green__gate())
-        return green__real.getspnam(name);
-    return nss_get(SPNAM, name, 0);
-}
-
-GREEN__INTERPOSE int getpwnam_r(const char *name, struct passwd *pwd,
-                                char *buf, size_t buflen,
-                                struct passwd **result)
-{
-    if (!green__gate())
-        return green__real.getpwnam_r(name, pwd, buf, buflen, result);
-    return nss_get_r(PWNAM, name, 0, pwd, buf, buflen, (void **)result);
-}
-
-GREEN__INTERPOSE int getpwuid_r(uid_t uid, struct passwd *pwd, char *buf,
-                                size_t buflen, struct passwd **result)
-{
-    if (!green__gate())
-        return green__real.getpwuid_r(uid, pwd, buf, buflen, result);
-    return nss_get_r(PWUID, NULL, uid, pwd, buf, buflen, (void **)result);
-}
-
-GREEN__INTERPOSE int getgrnam_r(const char *name, struct group *grp,
-                                char *buf, size_t buflen,
-                                struct group **result)
-{
-    if (!green__gate())
-        return green__real.getgrnam_r(name, grp, buf, buflen, result);
-    return nss_get_r(GRNAM, name, 0, grp, buf, buflen, (void **)result);
-}
-
-GREEN__INTERPOSE int getgrgid_r(gid_t gid, struct group *grp, char *buf,
-                                size_t buflen, struct group **result)
-{
-    if (!green__gate())
-        return green__real.getgrgid_r(gid, grp, buf, buflen, result);
-    return nss_get_r(GRGID, NULL, gid, grp, buf, buflen, (void **)result);
-}
-
-GREEN__INTERPOSE int getspnam_r(const char *name, struct spwd *spbuf,
-                                char *buf, size_t buflen,
-                                struct spwd **result)
-{
-    if (!green__gate())
-        return green__real.getspnam_r(name, spbuf, buf, buflen, result);
-    return nss_get_r(SPNAM, name, 0, spbuf, buf, buflen, (void **)result);
-}
-
-/* getgrouplist and initgroups walk every group of the NSS group
- * database: with LDAP or sssd behind it, that is a network wait. */
-struct groups {
-    struct lookup l;
-    const char *user;
-    gid_t group;
-    gid_t *list;  /* getgrouplist's, or NULL: initgroups */
-    int *ngroups;
-    int ret;
-};
-
-static void groups_run(struct green__job *job)
-{
-    struct groups *g = (struct groups *)job;
-    lookup_enter(&g->l);
-    g->ret = g->list ? green__real.getgrouplist(g->user, g->group, g->list,
-                                                g->ngroups)
-                     : green__real.initgroups(g->user, g->group);
-    lookup_leave(&g->l);
-}
-
-GREEN__INTERPOSE int getgrouplist(const char *user, gid_t group,
-                                  gid_t *groups, int *ngroups)
-{
-    if (!green__gate() || !groups)
-        return green__real.getgrouplist(user, group, groups, ngroups);
-    struct groups g = {.l.job.run = groups_run, .user = user, .group = group,
-                       .list = groups, .ngroups = ngroups};
-    lookup_offload(&g.l);
-    return g.ret;
-}
-
-/* initgroups sets the groups of the process (setgroups: every OS thread
- * at once, through glibc's SIGSETXID broadcast), so it may run on any. */
-GREEN__INTERPOSE int initgroups(const char *user, gid_t group)
-{
-    if (!green__gate())
-        return green__real.initgroups(user, group);
-    struct groups g = {.l.job.run = groups_run, .user = user, .group = group};
-    lookup_offload(&g.l);
-    return g.ret;
-}
-
 /* ---- res_query and kin: into the caller's answer buffer ----------------- */
 
 enum res_call { CALL_QUERY, CALL_SEARCH, CALL_QUERYDOMAIN, CALL_SEND };
 
 struct res {
-    struct lookup l;
+    struct green__lookup l;
     enum res_call call;
     res_state statp;          /* the program's, or NULL: the thread's _res */
     const char *name, *domain;
@@ -613,15 +378,15 @@ static int res_state_given(struct res *r)
 static void res_run(struct green__job *job)
 {
     struct res *r = (struct res *)job;
-    lookup_enter(&r->l);
+    green__lookup_enter(&r->l);
     r->ret = r->statp ? res_state_given(r) : res_plain(r);
-    lookup_leave(&r->l);
+    green__lookup_leave(&r->l);
 }
 
 static int res_offload(struct res r)
 {
     r.l.job.run = res_run;
-    lookup_offload(&r.l);
+    green__lookup_offload(&r.l);
     return r.ret;
 }
 

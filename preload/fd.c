@@ -12,7 +12,7 @@
 #include <linux/close_range.h>
 #include <stdarg.h>
 
-#include "proc.h"
+#include "shell.h"
 
 /* The info word of a socket made with this type argument. */
 static unsigned socket_info(int type)
@@ -30,24 +30,24 @@ static unsigned pipe_info(int flags)
 
 GREEN__INTERPOSE int close(int fd)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (green__fd_internal(fd) && !green__tls_internal)
-        return errno = EBADF, -1;
+        return (int)green__set_errno(-EBADF);
     green__io_closing(fd);
-    return green__real.close(fd);
+    return real->close(fd);
 }
 
 GREEN__INTERPOSE int close_range(unsigned first, unsigned last, int flags)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (flags & CLOSE_RANGE_CLOEXEC)
-        return green__real.close_range(first, last, flags);
+        return real->close_range(first, last, flags);
     for (int keep;; first = (unsigned)keep + 1) {
         green__io_closing_range(first, last, &keep);
         if (keep < 0 || (unsigned)keep == ~0u)
-            return green__real.close_range(first, last, flags);
+            return real->close_range(first, last, flags);
         if ((unsigned)keep > first &&
-            green__real.close_range(first, (unsigned)keep - 1, flags) < 0)
+            real->close_range(first, (unsigned)keep - 1, flags) < 0)
             return -1;
         if ((unsigned)keep >= last)
             return 0;
@@ -56,8 +56,7 @@ GREEN__INTERPOSE int close_range(unsigned first, unsigned last, int flags)
 
 GREEN__INTERPOSE int dup(int fd)
 {
-    green__real_ensure();
-    int r = green__real.dup(fd);
+    int r = green__reals()->dup(fd);
     green__io_dup(fd, r);
     return r;
 }
@@ -67,10 +66,10 @@ GREEN__INTERPOSE int dup(int fd)
  * number is in a transient state), rather than break the hub. */
 GREEN__INTERPOSE int dup2(int oldfd, int newfd)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (green__fd_internal(newfd) && !green__tls_internal)
-        return errno = EBUSY, -1;
-    int r = green__real.dup2(oldfd, newfd);
+        return (int)green__set_errno(-EBUSY);
+    int r = real->dup2(oldfd, newfd);
     if (r >= 0 && oldfd != newfd) {
         green__io_closing(newfd);
         green__io_dup(oldfd, newfd);
@@ -80,10 +79,10 @@ GREEN__INTERPOSE int dup2(int oldfd, int newfd)
 
 GREEN__INTERPOSE int dup3(int oldfd, int newfd, int flags)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (green__fd_internal(newfd) && !green__tls_internal)
-        return errno = EBUSY, -1;
-    int r = green__real.dup3(oldfd, newfd, flags);
+        return (int)green__set_errno(-EBUSY);
+    int r = real->dup3(oldfd, newfd, flags);
     if (r >= 0) {
         green__io_closing(newfd);
         green__io_dup(oldfd, newfd);
@@ -99,8 +98,7 @@ GREEN__INTERPOSE int fcntl(int fd, int cmd, ...)
     va_start(ap, cmd);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    green__real_ensure();
-    int r = green__real.fcntl(fd, cmd, arg);
+    int r = green__reals()->fcntl(fd, cmd, arg);
     if (r >= 0 && cmd == F_SETFL && green__io_tracking())
         green__fd_set_nonblock(fd, (int)(intptr_t)arg & O_NONBLOCK);
     else if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
@@ -119,8 +117,7 @@ GREEN__INTERPOSE int ioctl(int fd, unsigned long req, ...)
     va_start(ap, req);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    green__real_ensure();
-    int r = green__real.ioctl(fd, req, arg);
+    int r = green__reals()->ioctl(fd, req, arg);
     if (r >= 0 && req == FIONBIO && green__io_tracking())
         green__fd_set_nonblock(fd, *(int *)arg != 0);
     return r;
@@ -129,8 +126,7 @@ GREEN__INTERPOSE int ioctl(int fd, unsigned long req, ...)
 GREEN__INTERPOSE int setsockopt(int fd, int level, int name, const void *val,
                                 socklen_t len)
 {
-    green__real_ensure();
-    int r = green__real.setsockopt(fd, level, name, val, len);
+    int r = green__reals()->setsockopt(fd, level, name, val, len);
     /* The _NEW options take a struct of two 64-bit fields: a timeval
      * on 64-bit machines. A negative time makes the kernel time out at
      * once. */
@@ -147,16 +143,14 @@ GREEN__INTERPOSE int setsockopt(int fd, int level, int name, const void *val,
 
 GREEN__INTERPOSE int socket(int domain, int type, int protocol)
 {
-    green__real_ensure();
-    int r = green__real.socket(domain, type, protocol);
+    int r = green__reals()->socket(domain, type, protocol);
     green__io_made(r, socket_info(type));
     return r;
 }
 
 GREEN__INTERPOSE int socketpair(int domain, int type, int protocol, int sv[2])
 {
-    green__real_ensure();
-    int r = green__real.socketpair(domain, type, protocol, sv);
+    int r = green__reals()->socketpair(domain, type, protocol, sv);
     if (r == 0) {
         green__io_made(sv[0], socket_info(type));
         green__io_made(sv[1], socket_info(type));
@@ -166,8 +160,7 @@ GREEN__INTERPOSE int socketpair(int domain, int type, int protocol, int sv[2])
 
 GREEN__INTERPOSE int pipe(int fds[2])
 {
-    green__real_ensure();
-    int r = green__real.pipe(fds);
+    int r = green__reals()->pipe(fds);
     if (r == 0) {
         green__io_made(fds[0], pipe_info(0));
         green__io_made(fds[1], pipe_info(0));
@@ -177,8 +170,7 @@ GREEN__INTERPOSE int pipe(int fds[2])
 
 GREEN__INTERPOSE int pipe2(int fds[2], int flags)
 {
-    green__real_ensure();
-    int r = green__real.pipe2(fds, flags);
+    int r = green__reals()->pipe2(fds, flags);
     if (r == 0) {
         green__io_made(fds[0], pipe_info(flags));
         green__io_made(fds[1], pipe_info(flags));
@@ -199,8 +191,7 @@ GREEN__INTERPOSE int open(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
-    green__real_ensure();
-    int r = green__real.open(path, flags, mode);
+    int r = green__reals()->open(path, flags, mode);
     green__io_made(r, 0);
     return r;
 }
@@ -214,8 +205,7 @@ GREEN__INTERPOSE int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
-    green__real_ensure();
-    int r = green__real.openat(dirfd, path, flags, mode);
+    int r = green__reals()->openat(dirfd, path, flags, mode);
     green__io_made(r, 0);
     return r;
 }
@@ -236,19 +226,18 @@ GREEN__INTERPOSE int creat64(const char *path, mode_t mode)
  * stream waits for the child and returns its status. */
 GREEN__INTERPOSE int fclose(FILE *f)
 {
-    green__real_ensure();
-    int r = green__proc_pclose(f);
-    if (r != GREEN__PROC_NOT_OURS)
+    const struct green__real *real = green__reals();
+    int r = green__shell_pclose(f);
+    if (r != GREEN__SHELL_NOT_OURS)
         return (int)green__set_errno(r);
     if (f)
         green__io_closing(fileno(f));
-    return green__real.fclose(f);
+    return real->fclose(f);
 }
 
 GREEN__INTERPOSE int eventfd(unsigned initval, int flags)
 {
-    green__real_ensure();
-    int r = green__real.eventfd(initval, flags);
+    int r = green__reals()->eventfd(initval, flags);
     green__io_made(r, GREEN__FD_KNOWN | GREEN__FD_OTHER |
                           ((flags & EFD_NONBLOCK) ? GREEN__FD_NONBLOCK : 0));
     return r;
@@ -256,16 +245,14 @@ GREEN__INTERPOSE int eventfd(unsigned initval, int flags)
 
 GREEN__INTERPOSE int epoll_create(int size)
 {
-    green__real_ensure();
-    int r = green__real.epoll_create(size);
+    int r = green__reals()->epoll_create(size);
     green__io_made(r, GREEN__FD_KNOWN | GREEN__FD_OTHER);
     return r;
 }
 
 GREEN__INTERPOSE int epoll_create1(int flags)
 {
-    green__real_ensure();
-    int r = green__real.epoll_create1(flags);
+    int r = green__reals()->epoll_create1(flags);
     green__io_made(r, GREEN__FD_KNOWN | GREEN__FD_OTHER);
     return r;
 }

@@ -88,7 +88,7 @@ ssize_t green__file_io(const struct green__fio *f)
 GREEN__INTERPOSE ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
     if (!green__file_offloads(fd))
-        return green__real.pread(fd, buf, len, off);
+        return green__reals()->pread(fd, buf, len, off);
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PREAD, .fd = fd, .buf = buf, .len = len,
         .off = off});
@@ -101,7 +101,7 @@ GREEN__INTERPOSE ssize_t pwrite(int fd, const void *buf, size_t len,
                                 off_t off)
 {
     if (!green__file_offloads(fd))
-        return green__real.pwrite(fd, buf, len, off);
+        return green__reals()->pwrite(fd, buf, len, off);
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PWRITE, .fd = fd, .buf = (void *)buf, .len = len,
         .off = off});
@@ -115,7 +115,7 @@ GREEN__INTERPOSE ssize_t preadv(int fd, const struct iovec *iov, int cnt,
                                 off_t off)
 {
     if (!green__file_offloads(fd))
-        return green__real.preadv(fd, iov, cnt, off);
+        return green__reals()->preadv(fd, iov, cnt, off);
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PREADV, .fd = fd, .iov = iov, .cnt = cnt,
         .off = off});
@@ -129,7 +129,7 @@ GREEN__INTERPOSE ssize_t pwritev(int fd, const struct iovec *iov, int cnt,
                                  off_t off)
 {
     if (!green__file_offloads(fd))
-        return green__real.pwritev(fd, iov, cnt, off);
+        return green__reals()->pwritev(fd, iov, cnt, off);
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PWRITEV, .fd = fd, .iov = iov, .cnt = cnt,
         .off = off});
@@ -142,7 +142,7 @@ GREEN__INTERPOSE ssize_t pwritev64(int fd, const struct iovec *iov, int cnt,
 GREEN__INTERPOSE int fsync(int fd)
 {
     if (!green__file_offloads(fd))
-        return green__real.fsync(fd);
+        return green__reals()->fsync(fd);
     return (int)green__file_io(&(struct green__fio){
         .call = GREEN__FIO_FSYNC, .fd = fd});
 }
@@ -150,7 +150,7 @@ GREEN__INTERPOSE int fsync(int fd)
 GREEN__INTERPOSE int fdatasync(int fd)
 {
     if (!green__file_offloads(fd))
-        return green__real.fdatasync(fd);
+        return green__reals()->fdatasync(fd);
     return (int)green__file_io(&(struct green__fio){
         .call = GREEN__FIO_FDATASYNC, .fd = fd});
 }

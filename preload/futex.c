@@ -95,6 +95,5 @@ GREEN__INTERPOSE long syscall(long number, ...)
                                       (int)a[1], (uint32_t)a[2],
                                       (const struct timespec *)a[3],
                                       (uint32_t)a[5]));
-    green__real_ensure();
-    return green__real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    return green__reals()->syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -16,8 +16,11 @@ static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
     for (;;) {
         ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1,
                                         flags | RWF_NOWAIT);
-        if (n >= 0 || green__io_wait(io) < 0)
+        if (n >= 0)
             return n;
+        int r = green__io_wait(io);
+        if (r < 0)
+            return green__set_errno(r);
     }
 }
 
@@ -31,8 +34,9 @@ static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
                                          flags | RWF_NOWAIT);
         if (n >= 0)
             return green__io_rest(io, iov, cnt, n, 0);
-        if (green__io_wait(io) < 0)
-            return -1;
+        int r = green__io_wait(io);
+        if (r < 0)
+            return green__set_errno(r);
     }
 }
 
@@ -42,7 +46,9 @@ GREEN__INTERPOSE ssize_t read(int fd, void *buf, size_t len)
     if (green__file_offloads(fd))  /* GREEN_FILE_IO=offload */
         return green__file_io(&(struct green__fio){
             .call = GREEN__FIO_READ, .fd = fd, .buf = buf, .len = len});
-    if (len > GREEN__MAX_RW || !green__io_gate(&io, fd, GREEN_IN))
+    if (len > GREEN__MAX_RW)  /* before the gate: resolve here */
+        return green__reals()->read(fd, buf, len);
+    if (!green__io_gate(&io, fd, GREEN_IN))
         return green__real.read(fd, buf, len);
     return readv_green(&io, &(struct iovec){buf, len}, 1, 0);
 }
@@ -76,7 +82,9 @@ GREEN__INTERPOSE ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
         return green__file_io(&(struct green__fio){
             .call = GREEN__FIO_PREADV2, .fd = fd, .iov = iov, .cnt = cnt,
             .off = off, .flags = flags});
-    if (off != -1 || (flags & RWF_NOWAIT) || !green__io_gate(&io, fd, GREEN_IN))
+    if (off != -1 || (flags & RWF_NOWAIT))
+        return green__reals()->preadv2(fd, iov, cnt, off, flags);
+    if (!green__io_gate(&io, fd, GREEN_IN))
         return green__real.preadv2(fd, iov, cnt, off, flags);
     return readv_green(&io, iov, cnt, flags);
 }
@@ -92,7 +100,9 @@ GREEN__INTERPOSE ssize_t write(int fd, const void *buf, size_t len)
         return green__file_io(&(struct green__fio){
             .call = GREEN__FIO_WRITE, .fd = fd, .buf = (void *)buf,
             .len = len});
-    if (len > GREEN__MAX_RW || !green__io_gate(&io, fd, GREEN_OUT))
+    if (len > GREEN__MAX_RW)  /* before the gate: resolve here */
+        return green__reals()->write(fd, buf, len);
+    if (!green__io_gate(&io, fd, GREEN_OUT))
         return green__real.write(fd, buf, len);
     return writev_green(&io, &(struct iovec){(void *)buf, len}, 1, 0);
 }
@@ -116,8 +126,9 @@ GREEN__INTERPOSE ssize_t pwritev2(int fd, const struct iovec *iov, int cnt,
         return green__file_io(&(struct green__fio){
             .call = GREEN__FIO_PWRITEV2, .fd = fd, .iov = iov, .cnt = cnt,
             .off = off, .flags = flags});
-    if (off != -1 || (flags & RWF_NOWAIT) ||
-        !green__io_gate(&io, fd, GREEN_OUT))
+    if (off != -1 || (flags & RWF_NOWAIT))
+        return green__reals()->pwritev2(fd, iov, cnt, off, flags);
+    if (!green__io_gate(&io, fd, GREEN_OUT))
         return green__real.pwritev2(fd, iov, cnt, off, flags);
     return writev_green(&io, iov, cnt, flags);
 }

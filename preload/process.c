@@ -15,22 +15,23 @@
  * undefined.
  *
  * The waits: shape "wait", gate (no WNOHANG, another green thread could
- * run), then src/proc.c. system, popen and pclose are wrapped at the top
- * level: glibc's call posix_spawn and a waitpid inside libc, which no
- * wrapper sees (docs/design.md G3). */
+ * run), then src/proc.c. system, popen and pclose are wrapped at the
+ * top level, by src/shell.c: glibc's call posix_spawn and a waitpid
+ * inside libc, which no wrapper sees (docs/design.md G3). */
 #include "interpose.h"
 
 #include <errno.h>
 
 #include "config.h"
 #include "proc.h"
+#include "shell.h"
 #include "wait.h"
 
 GREEN__INTERPOSE pid_t fork(void)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     green__tls_internal++;  /* the atfork handlers' calls pass through */
-    pid_t pid = green__real.fork();
+    pid_t pid = real->fork();
     green__tls_internal--;
     return pid;
 }
@@ -42,8 +43,7 @@ GREEN__INTERPOSE pid_t vfork(void)
 
 GREEN__INTERPOSE pid_t _Fork(void)
 {
-    green__real_ensure();
-    pid_t pid = green__real._Fork();
+    pid_t pid = green__reals()->_Fork();
     if (pid == 0)
         green__hub_fork_child();
     return pid;
@@ -54,7 +54,7 @@ GREEN__INTERPOSE pid_t _Fork(void)
 GREEN__INTERPOSE pid_t waitpid(pid_t pid, int *status, int options)
 {
     if (!green__proc_gate(options))
-        return green__real.waitpid(pid, status, options);
+        return green__reals()->waitpid(pid, status, options);
     return (pid_t)green__set_errno(
         green__proc_wait4(pid, status, options, NULL, GREEN__ERESTART));
 }
@@ -62,7 +62,7 @@ GREEN__INTERPOSE pid_t waitpid(pid_t pid, int *status, int options)
 GREEN__INTERPOSE pid_t wait(int *status)
 {
     if (!green__proc_gate(0))
-        return green__real.wait(status);
+        return green__reals()->wait(status);
     return (pid_t)green__set_errno(
         green__proc_wait4(-1, status, 0, NULL, GREEN__ERESTART));
 }
@@ -70,7 +70,7 @@ GREEN__INTERPOSE pid_t wait(int *status)
 GREEN__INTERPOSE pid_t wait3(int *status, int options, struct rusage *ru)
 {
     if (!green__proc_gate(options))
-        return green__real.wait3(status, options, ru);
+        return green__reals()->wait3(status, options, ru);
     return (pid_t)green__set_errno(
         green__proc_wait4(-1, status, options, ru, GREEN__ERESTART));
 }
@@ -79,7 +79,7 @@ GREEN__INTERPOSE pid_t wait4(pid_t pid, int *status, int options,
                              struct rusage *ru)
 {
     if (!green__proc_gate(options))
-        return green__real.wait4(pid, status, options, ru);
+        return green__reals()->wait4(pid, status, options, ru);
     return (pid_t)green__set_errno(
         green__proc_wait4(pid, status, options, ru, GREEN__ERESTART));
 }
@@ -88,7 +88,7 @@ GREEN__INTERPOSE int waitid(idtype_t type, id_t id, siginfo_t *info,
                             int options)
 {
     if (!green__proc_gate(options))
-        return green__real.waitid(type, id, info, options);
+        return green__reals()->waitid(type, id, info, options);
     return (int)green__set_errno(
         green__proc_waitid(type, id, info, options, GREEN__ERESTART));
 }
@@ -100,7 +100,7 @@ GREEN__INTERPOSE int system(const char *line)
     if (!green__gate())
         return green__real.system(line);
     int spawn_err;
-    int r = green__proc_system(line, &spawn_err);
+    int r = green__shell_system(line, &spawn_err);
     if (spawn_err)
         errno = spawn_err;
     return (int)green__set_errno(r);
@@ -110,21 +110,21 @@ GREEN__INTERPOSE int system(const char *line)
  * yet: the pclose may come when something can. */
 GREEN__INTERPOSE FILE *popen(const char *command, const char *mode)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     green__config_load();
     if (green__config.disable || green__tls_internal)
-        return green__real.popen(command, mode);
+        return real->popen(command, mode);
     FILE *fp;
-    int r = green__proc_popen(command, mode, &fp);
+    int r = green__shell_popen(command, mode, &fp);
     return r < 0 ? (errno = -r, NULL) : fp;
 }
 
 GREEN__INTERPOSE int pclose(FILE *fp)
 {
-    green__real_ensure();
-    int r = green__proc_pclose(fp);
-    if (r != GREEN__PROC_NOT_OURS)
+    const struct green__real *real = green__reals();
+    int r = green__shell_pclose(fp);
+    if (r != GREEN__SHELL_NOT_OURS)
         return (int)green__set_errno(r);
     green__io_closing(fileno(fp));  /* glibc's pclose is its fclose */
-    return green__real.pclose(fp);
+    return real->pclose(fp);
 }

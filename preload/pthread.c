@@ -4,17 +4,15 @@
  * chain of pthread_cleanup_push are kept per green thread (src/cancel.h);
  * the OS thread's own context keeps glibc's. Keys are green everywhere:
  * a key must mean the same thing in every thread. The C11 thrd_* and
- * tss_* functions are wrapped too: glibc reaches pthread_* from them
- * through internal calls no wrapper sees (docs/design.md G3). */
+ * tss_* functions, which glibc builds on pthread_* through internal
+ * calls no wrapper sees (docs/design.md G3), are in c11.c. */
 #include "interpose.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
-#include <threads.h>
 
 #include "cancel.h"
-#include "config.h"
 #include "green.h"
 #include "intr.h"
 #include "key.h"
@@ -25,9 +23,9 @@
 GREEN__INTERPOSE int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                                     void *(*fn)(void *), void *arg)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (!green__pthr_green())
-        return green__real.pthread_create(th, attr, fn, arg);
+        return real->pthread_create(th, attr, fn, arg);
     return -green__pthr_create(th, attr, fn, arg);
 }
 
@@ -35,7 +33,7 @@ GREEN__INTERPOSE int pthread_join(pthread_t th, void **result)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_join(th, result);
+        return green__reals()->pthread_join(th, result);
     return -green__pthr_join(t, result, GREEN_NEVER);
 }
 
@@ -43,7 +41,7 @@ GREEN__INTERPOSE int pthread_tryjoin_np(pthread_t th, void **result)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_tryjoin_np(th, result);
+        return green__reals()->pthread_tryjoin_np(th, result);
     return -green__pthr_tryjoin(t, result);
 }
 
@@ -56,8 +54,7 @@ GREEN__INTERPOSE int pthread_clockjoin_np(pthread_t th, void **result,
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(),
-               green__real.pthread_clockjoin_np(th, result, clock, at);
+        return green__reals()->pthread_clockjoin_np(th, result, clock, at);
     if (!green__sync_clock_ok(clock))
         return EINVAL;
     if (!at || t == green__pthr_current())
@@ -74,8 +71,7 @@ GREEN__INTERPOSE int pthread_timedjoin_np(pthread_t th, void **result,
                                           const struct timespec *at)
 {
     if (!green__pthr_of(th))
-        return green__real_ensure(),
-               green__real.pthread_timedjoin_np(th, result, at);
+        return green__reals()->pthread_timedjoin_np(th, result, at);
     return pthread_clockjoin_np(th, result, CLOCK_REALTIME, at);
 }
 
@@ -83,7 +79,7 @@ GREEN__INTERPOSE int pthread_detach(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_detach(th);
+        return green__reals()->pthread_detach(th);
     return -green__detach(t);
 }
 
@@ -95,8 +91,7 @@ static __attribute__((noreturn)) void exit_thread(void *result)
         green__cancel_exit(result);
     if (green__tls_hub && green__tls_hub->current)
         green_exit(result);
-    green__real_ensure();
-    green__real.pthread_exit(result);
+    green__reals()->pthread_exit(result);
     __builtin_unreachable();
 }
 
@@ -114,23 +109,21 @@ GREEN__INTERPOSE int pthread_cancel(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_cancel(th);
+        return green__reals()->pthread_cancel(th);
     return -green__cancel(t);
 }
 
 GREEN__INTERPOSE int pthread_setcancelstate(int state, int *old)
 {
     if (!green__pthr_current())
-        return green__real_ensure(),
-               green__real.pthread_setcancelstate(state, old);
+        return green__reals()->pthread_setcancelstate(state, old);
     return -green__cancel_setstate(state, old);
 }
 
 GREEN__INTERPOSE int pthread_setcanceltype(int type, int *old)
 {
     if (!green__pthr_current())
-        return green__real_ensure(),
-               green__real.pthread_setcanceltype(type, old);
+        return green__reals()->pthread_setcanceltype(type, old);
     return -green__cancel_settype(type, old);
 }
 
@@ -140,8 +133,7 @@ GREEN__INTERPOSE void pthread_testcancel(void)
         green__testcancel();
         return;
     }
-    green__real_ensure();
-    green__real.pthread_testcancel();
+    green__reals()->pthread_testcancel();
 }
 
 /* What pthread_cleanup_push and _pop expand to in C (without
@@ -150,8 +142,7 @@ GREEN__INTERPOSE void __pthread_register_cancel(__pthread_unwind_buf_t *buf)
 {
     struct green_thread *t = green__pthr_current();
     if (!t) {
-        green__real_ensure();
-        green__real.__pthread_register_cancel(buf);
+        green__reals()->__pthread_register_cancel(buf);
         return;
     }
     green__cancel_register(t, buf);
@@ -161,8 +152,7 @@ GREEN__INTERPOSE void __pthread_unregister_cancel(__pthread_unwind_buf_t *buf)
 {
     struct green_thread *t = green__pthr_current();
     if (!t) {
-        green__real_ensure();
-        green__real.__pthread_unregister_cancel(buf);
+        green__reals()->__pthread_unregister_cancel(buf);
         return;
     }
     green__cancel_unregister(t, buf);
@@ -173,8 +163,7 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
     struct green_thread *t = green__pthr_current();
     if (t)
         green__cancel_unwind_next(t, buf);
-    green__real_ensure();
-    green__real.__pthread_unwind_next(buf);
+    green__reals()->__pthread_unwind_next(buf);
     __builtin_unreachable();
 }
 
@@ -184,63 +173,59 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
  * thread, and the handler interrupts that green thread (intr.h). */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     struct green_thread *t = green__pthr_of(th);
     if (t && t->hub == green__hub_current())
         return green__intr_kill(t, sig, NULL);
-    return green__real.pthread_kill(green__pthr_os(th), sig);
+    return real->pthread_kill(green__pthr_os(th), sig);
 }
 
 GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
                                       const union sigval value)
 {
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     struct green_thread *t = green__pthr_of(th);
     if (t && t->hub == green__hub_current())
         return green__intr_kill(t, sig, &value);
-    return green__real.pthread_sigqueue(green__pthr_os(th), sig, value);
+    return real->pthread_sigqueue(green__pthr_os(th), sig, value);
 }
 
 GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
                                            struct sched_param *param)
 {
-    green__real_ensure();
-    return green__real.pthread_getschedparam(green__pthr_os(th), policy,
-                                             param);
+    return green__reals()->pthread_getschedparam(green__pthr_os(th), policy,
+                                                 param);
 }
 
 GREEN__INTERPOSE int pthread_setschedparam(pthread_t th, int policy,
                                            const struct sched_param *param)
 {
-    green__real_ensure();
-    return green__real.pthread_setschedparam(green__pthr_os(th), policy,
-                                             param);
+    return green__reals()->pthread_setschedparam(green__pthr_os(th), policy,
+                                                 param);
 }
 
 GREEN__INTERPOSE int pthread_setschedprio(pthread_t th, int prio)
 {
-    green__real_ensure();
-    return green__real.pthread_setschedprio(green__pthr_os(th), prio);
+    return green__reals()->pthread_setschedprio(green__pthr_os(th), prio);
 }
 
 GREEN__INTERPOSE int pthread_getaffinity_np(pthread_t th, size_t size,
                                             cpu_set_t *set)
 {
-    green__real_ensure();
-    return green__real.pthread_getaffinity_np(green__pthr_os(th), size, set);
+    return green__reals()->pthread_getaffinity_np(green__pthr_os(th), size,
+                                                  set);
 }
 
 GREEN__INTERPOSE int pthread_setaffinity_np(pthread_t th, size_t size,
                                             const cpu_set_t *set)
 {
-    green__real_ensure();
-    return green__real.pthread_setaffinity_np(green__pthr_os(th), size, set);
+    return green__reals()->pthread_setaffinity_np(green__pthr_os(th), size,
+                                                  set);
 }
 
 GREEN__INTERPOSE int pthread_getcpuclockid(pthread_t th, clockid_t *clock)
 {
-    green__real_ensure();
-    return green__real.pthread_getcpuclockid(green__pthr_os(th), clock);
+    return green__reals()->pthread_getcpuclockid(green__pthr_os(th), clock);
 }
 
 /* ---- Functions of the green thread itself ------------------------------ */
@@ -249,7 +234,7 @@ GREEN__INTERPOSE int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_getattr_np(th, attr);
+        return green__reals()->pthread_getattr_np(th, attr);
     return -green__pthr_getattr(t, attr);
 }
 
@@ -257,16 +242,16 @@ GREEN__INTERPOSE int pthread_setname_np(pthread_t th, const char *name)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__real_ensure(), green__real.pthread_setname_np(th, name);
+        return green__reals()->pthread_setname_np(th, name);
     return -green__pthr_setname(t, name);
 }
 
 GREEN__INTERPOSE int pthread_getname_np(pthread_t th, char *buf, size_t len)
 {
     struct green_thread *t = green__pthr_of(th);
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     if (!t)
-        return green__real.pthread_getname_np(th, buf, len);
+        return real->pthread_getname_np(th, buf, len);
     return -green__pthr_getname(t, buf, len);
 }
 
@@ -295,145 +280,39 @@ GREEN__INTERPOSE int green__pthread_yield(void)
 
 /* ---- once and keys: green in every thread unless GREEN_DISABLE -------- */
 
-static bool sync_real(void)
-{
-    green__real_ensure();
-    green__config_load();
-    return green__config.disable;
-}
-
 GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_once(once, fn);
     return -green__once(once, fn);
 }
 
-/* Keys, shared with the C11 tss_* (a tss_t is a pthread_key_t). */
-static int key_create(pthread_key_t *key, void (*destructor)(void *))
+/* Keys; the C11 tss_* (c11.c) call these: a tss_t is a pthread_key_t. */
+GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
+                                        void (*destructor)(void *))
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_key_create(key, destructor);
     return -green__key_create(key, destructor);
 }
 
-static int key_delete(pthread_key_t key)
+GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_key_delete(key);
     return -green__key_delete(key);
 }
 
-static void *key_get(pthread_key_t key)
+GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
 {
-    if (sync_real())
+    if (!green__sync_gate())
         return green__real.pthread_getspecific(key);
     return green_getspecific(key);
 }
 
-static int key_set(pthread_key_t key, const void *value)
-{
-    if (sync_real())
-        return green__real.pthread_setspecific(key, value);
-    return -green__setspecific(key, value);
-}
-
-GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
-                                        void (*destructor)(void *))
-{
-    return key_create(key, destructor);
-}
-
-GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
-{
-    return key_delete(key);
-}
-
-GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
-{
-    return key_get(key);
-}
-
 GREEN__INTERPOSE int pthread_setspecific(pthread_key_t key, const void *value)
 {
-    return key_set(key, value);
-}
-
-/* ---- C11 ------------------------------------------------------------------ */
-
-/* glibc's mapping of errors to C11 results. */
-static int thrd_result(int err)
-{
-    return err == 0 ? thrd_success
-           : err == ENOMEM || err == EAGAIN ? thrd_nomem
-           : err == EBUSY ? thrd_busy
-           : err == ETIMEDOUT ? thrd_timedout
-                              : thrd_error;
-}
-
-/* The int-returning start function is called as a pointer-returning one,
- * as glibc does; thrd_join keeps the int. */
-GREEN__INTERPOSE int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
-{
-    green__real_ensure();
-    if (!green__pthr_green())
-        return green__real.thrd_create(thr, fn, arg);
-    return thrd_result(-green__pthr_create(thr, NULL,
-                                           (void *(*)(void *))(void (*)(void))fn,
-                                           arg));
-}
-
-GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
-{
-    struct green_thread *t = green__pthr_of(thr);
-    void *v;
-    if (!t)
-        return green__real_ensure(), green__real.thrd_join(thr, res);
-    int r = green__pthr_join(t, &v, GREEN_NEVER);
-    if (r == 0 && res)
-        *res = (int)(intptr_t)v;
-    return thrd_result(-r);
-}
-
-GREEN__INTERPOSE int thrd_detach(thrd_t thr)
-{
-    struct green_thread *t = green__pthr_of(thr);
-    if (!t)
-        return green__real_ensure(), green__real.thrd_detach(thr);
-    return thrd_result(-green__detach(t));
-}
-
-GREEN__INTERPOSE void thrd_exit(int res)
-{
-    exit_thread((void *)(intptr_t)res);
-}
-
-GREEN__INTERPOSE thrd_t thrd_current(void)
-{
-    return green__pthr_self();
-}
-
-GREEN__INTERPOSE void thrd_yield(void)
-{
-    yield();
-}
-
-GREEN__INTERPOSE int tss_create(tss_t *key, tss_dtor_t destructor)
-{
-    return thrd_result(key_create(key, destructor));
-}
-
-GREEN__INTERPOSE void tss_delete(tss_t key)
-{
-    key_delete(key);
-}
-
-GREEN__INTERPOSE void *tss_get(tss_t key)
-{
-    return key_get(key);
-}
-
-GREEN__INTERPOSE int tss_set(tss_t key, void *value)
-{
-    return thrd_result(key_set(key, value));
+    if (!green__sync_gate())
+        return green__real.pthread_setspecific(key, value);
+    return -green__setspecific(key, value);
 }

@@ -23,8 +23,7 @@ static bool real_sem(const sem_t *s)
 
 GREEN__INTERPOSE int sem_init(sem_t *s, int pshared, unsigned value)
 {
-    green__real_ensure();
-    return green__real.sem_init(s, pshared, value);
+    return green__reals()->sem_init(s, pshared, value);
 }
 
 GREEN__INTERPOSE int sem_destroy(sem_t *s)

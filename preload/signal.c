@@ -144,7 +144,7 @@ GREEN__INTERPOSE int sigsuspend(const sigset_t *mask)
 {
     const sigset_t *volatile m = mask;  /* declared nonnull; EFAULT if not */
     if (!m || !green__gate())
-        return green__real.sigsuspend(mask);
+        return green__reals()->sigsuspend(mask);  /* !m: no gate ran */
     green__testcancel();
     return intr_result(green__intr_suspend(mask));
 }

@@ -1,5 +1,6 @@
 /* The socket calls. recv and send families: shape "fd I/O" with
- * MSG_DONTWAIT for the one call; the mmsg forms loop in src/io.c. accept cannot be made non-blocking per
+ * MSG_DONTWAIT for the one call, in one body for the six (sock_io); the
+ * mmsg forms loop in src/io.c. accept cannot be made non-blocking per
  * call: it waits for readiness first (green__io_accept_ready), then calls.
  * connect has a shape of its own (green__io_connect). */
 #include "clock.h"
@@ -7,25 +8,75 @@
 
 #include <errno.h>
 
-/* After a green recv of one buffer: MSG_WAITALL goes on to the end. */
-static ssize_t recv_done(struct green__io *io, ssize_t n, void *buf,
-                         size_t len, int flags)
+/* One call of the recv and send families, with its own arguments: each
+ * wrapper makes exactly the call the program made. */
+enum sock_call { RECV, RECVFROM, RECVMSG, SEND, SENDTO, SENDMSG };
+
+struct sock {
+    enum sock_call call;
+    int fd;
+    void *buf;                  /* recv, recvfrom, send, sendto */
+    size_t len;
+    int flags;
+    __SOCKADDR_ARG from;        /* recvfrom */
+    socklen_t *fromlen;
+    __CONST_SOCKADDR_ARG to;    /* sendto */
+    socklen_t tolen;
+    struct msghdr *msg;         /* recvmsg, sendmsg */
+};
+
+static inline __attribute__((always_inline)) ssize_t
+sock_real(const struct green__real *real, const struct sock *s, int flags)
 {
-    return green__io_rest(io, &(struct iovec){buf, len}, 1, n, flags);
+    switch (s->call) {
+    case RECV:
+        return real->recv(s->fd, s->buf, s->len, flags);
+    case RECVFROM:
+        return real->recvfrom(s->fd, s->buf, s->len, flags, s->from,
+                              s->fromlen);
+    case RECVMSG:
+        return real->recvmsg(s->fd, s->msg, flags);
+    case SEND:
+        return real->send(s->fd, s->buf, s->len, flags);
+    case SENDTO:
+        return real->sendto(s->fd, s->buf, s->len, flags, s->to, s->tolen);
+    default:
+        return real->sendmsg(s->fd, s->msg, flags);
+    }
+}
+
+/* The body of the six: the gate (MSG_DONTWAIT asks for no wait, before
+ * it), the call with MSG_DONTWAIT, a wait on EAGAIN; after a transfer, a
+ * stream goes on as the blocking call would (green__io_rest: to the end
+ * for a send, for a MSG_WAITALL recv). Inlined, so that each wrapper's
+ * switch is on a constant. */
+static inline __attribute__((always_inline)) ssize_t
+sock_io(const struct sock *s)
+{
+    bool in = s->call == RECV || s->call == RECVFROM || s->call == RECVMSG;
+    struct green__io io;
+    if (s->flags & MSG_DONTWAIT)
+        return sock_real(green__reals(), s, s->flags);
+    if (!green__io_gate(&io, s->fd, in ? GREEN_IN : GREEN_OUT))
+        return sock_real(&green__real, s, s->flags);
+    for (;;) {
+        ssize_t n = sock_real(&green__real, s, s->flags | MSG_DONTWAIT);
+        if (n >= 0 && s->msg)
+            return green__io_rest(&io, s->msg->msg_iov,
+                                  (int)s->msg->msg_iovlen, n, s->flags);
+        if (n >= 0)
+            return green__io_rest(&io, &(struct iovec){s->buf, s->len}, 1,
+                                  n, s->flags);
+        int r = green__io_wait(&io);
+        if (r < 0)
+            return green__set_errno(r);
+    }
 }
 
 GREEN__INTERPOSE ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-    struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
-        return green__real.recv(fd, buf, len, flags);
-    for (;;) {
-        ssize_t n = green__real.recv(fd, buf, len, flags | MSG_DONTWAIT);
-        if (n >= 0)
-            return recv_done(&io, n, buf, len, flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
-    }
+    return sock_io(&(struct sock){.call = RECV, .fd = fd, .buf = buf,
+                                  .len = len, .flags = flags});
 }
 
 GREEN__INTERPOSE ssize_t __recv_chk(int fd, void *buf, size_t len,
@@ -39,17 +90,9 @@ GREEN__INTERPOSE ssize_t __recv_chk(int fd, void *buf, size_t len,
 GREEN__INTERPOSE ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
                                   __SOCKADDR_ARG addr, socklen_t *alen)
 {
-    struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
-        return green__real.recvfrom(fd, buf, len, flags, addr, alen);
-    for (;;) {
-        ssize_t n = green__real.recvfrom(fd, buf, len, flags | MSG_DONTWAIT,
-                                         addr, alen);
-        if (n >= 0)
-            return recv_done(&io, n, buf, len, flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
-    }
+    return sock_io(&(struct sock){.call = RECVFROM, .fd = fd, .buf = buf,
+                                  .len = len, .flags = flags, .from = addr,
+                                  .fromlen = alen});
 }
 
 GREEN__INTERPOSE ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
@@ -63,76 +106,43 @@ GREEN__INTERPOSE ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 
 GREEN__INTERPOSE ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-    struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN))
-        return green__real.recvmsg(fd, msg, flags);
-    for (;;) {
-        ssize_t n = green__real.recvmsg(fd, msg, flags | MSG_DONTWAIT);
-        if (n >= 0)
-            return green__io_rest(&io, msg->msg_iov, (int)msg->msg_iovlen, n,
-                                  flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
-    }
+    return sock_io(&(struct sock){.call = RECVMSG, .fd = fd, .flags = flags,
+                                  .msg = msg});
 }
 
 GREEN__INTERPOSE ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-    struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.send(fd, buf, len, flags);
-    for (;;) {
-        ssize_t n = green__real.send(fd, buf, len, flags | MSG_DONTWAIT);
-        if (n >= 0)
-            return green__io_rest(&io, &(struct iovec){(void *)buf, len}, 1,
-                                  n, flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
-    }
+    return sock_io(&(struct sock){.call = SEND, .fd = fd, .buf = (void *)buf,
+                                  .len = len, .flags = flags});
 }
 
 GREEN__INTERPOSE ssize_t sendto(int fd, const void *buf, size_t len,
                                 int flags, __CONST_SOCKADDR_ARG addr,
                                 socklen_t alen)
 {
-    struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.sendto(fd, buf, len, flags, addr, alen);
-    for (;;) {
-        ssize_t n = green__real.sendto(fd, buf, len, flags | MSG_DONTWAIT,
-                                       addr, alen);
-        if (n >= 0)
-            return green__io_rest(&io, &(struct iovec){(void *)buf, len}, 1,
-                                  n, flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
-    }
+    return sock_io(&(struct sock){.call = SENDTO, .fd = fd,
+                                  .buf = (void *)buf, .len = len,
+                                  .flags = flags, .to = addr, .tolen = alen});
 }
 
 GREEN__INTERPOSE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-    struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.sendmsg(fd, msg, flags);
-    for (;;) {
-        ssize_t n = green__real.sendmsg(fd, msg, flags | MSG_DONTWAIT);
-        if (n >= 0)
-            return green__io_rest(&io, msg->msg_iov, (int)msg->msg_iovlen, n,
-                                  flags);
-        if (green__io_wait(&io) < 0)
-            return -1;
-    }
+    return sock_io(&(struct sock){.call = SENDMSG, .fd = fd, .flags = flags,
+                                  .msg = (struct msghdr *)msg});
 }
 
 GREEN__INTERPOSE int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
                               int flags, struct timespec *timeout)
 {
     struct green__io io;
-    if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_IN) ||
+    if (flags & MSG_DONTWAIT)
+        return green__reals()->recvmmsg(fd, vec, vlen, flags, timeout);
+    if (!green__io_gate(&io, fd, GREEN_IN) ||
         (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
                      timeout->tv_nsec >= GREEN__NS_PER_S)))
         return green__real.recvmmsg(fd, vec, vlen, flags, timeout);
-    return green__io_recvmmsg(&io, vec, vlen, flags, timeout);
+    return (int)green__set_errno(
+        green__io_recvmmsg(&io, vec, vlen, flags, timeout));
 }
 
 GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
@@ -140,15 +150,16 @@ GREEN__INTERPOSE int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen,
 {
     struct green__io io;
     if ((flags & MSG_DONTWAIT) || !green__io_gate(&io, fd, GREEN_OUT))
-        return green__real.sendmmsg(fd, vec, vlen, flags);
-    return green__io_sendmmsg(&io, vec, vlen, flags);
+        return green__reals()->sendmmsg(fd, vec, vlen, flags);
+    return (int)green__set_errno(green__io_sendmmsg(&io, vec, vlen, flags));
 }
 
 GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
-    if (green__io_accept_ready(fd, 0) < 0)
-        return -1;
-    int r = green__real.accept(fd, addr, alen);
+    int w = green__io_accept_ready(fd, 0);
+    if (w < 0)
+        return (int)green__set_errno(w);
+    int r = green__reals()->accept(fd, addr, alen);
     green__io_accepted(fd, r, false);
     return r;
 }
@@ -156,9 +167,10 @@ GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 GREEN__INTERPOSE int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen,
                              int flags)
 {
-    if (green__io_accept_ready(fd, flags) < 0)
-        return -1;
-    int r = green__real.accept4(fd, addr, alen, flags);
+    int w = green__io_accept_ready(fd, flags);
+    if (w < 0)
+        return (int)green__set_errno(w);
+    int r = green__reals()->accept4(fd, addr, alen, flags);
     green__io_accepted(fd, r, flags & SOCK_NONBLOCK);
     return r;
 }

@@ -1,16 +1,15 @@
 /* The program's locks made green: pthread mutexes, condition variables,
- * rwlocks, barriers, spinlocks, and C11's mtx, cnd and call_once over the
- * same objects. Shape "sync": gate (GREEN_DISABLE and the objects glibc
- * keeps go to glibc), then the primitive of src/, whose -errno becomes
- * glibc's error number. Objects keep glibc's layout: static initializers
- * and glibc's own *_init serve as they are. Results are glibc 2.36's, in
- * the order it checks; where glibc's answer is undefined behaviour (a
- * cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
+ * rwlocks, barriers and spinlocks (C11's mtx, cnd and call_once, over the
+ * same objects, are in c11.c). Shape "sync": gate (GREEN_DISABLE and the
+ * objects glibc keeps go to glibc), then the primitive of src/, whose -errno
+ * becomes glibc's error number. Objects keep glibc's layout: static
+ * initializers and glibc's own *_init serve as they are. Results are glibc
+ * 2.36's, in the order it checks; where glibc's answer is undefined behaviour
+ * (a cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
  * src/ says EBUSY or EPERM rather than hang or corrupt. */
 #include "interpose.h"
 
 #include <errno.h>
-#include <threads.h>
 
 #include "barrier.h"
 #include "cancel.h"
@@ -33,8 +32,7 @@ static bool real_mutex(const pthread_mutex_t *m)
 GREEN__INTERPOSE int pthread_mutex_init(pthread_mutex_t *m,
                                         const pthread_mutexattr_t *attr)
 {
-    green__real_ensure();
-    return green__real.pthread_mutex_init(m, attr);
+    return green__reals()->pthread_mutex_init(m, attr);
 }
 
 GREEN__INTERPOSE int pthread_mutex_destroy(pthread_mutex_t *m)
@@ -146,8 +144,7 @@ static bool real_cond(const pthread_cond_t *c)
 GREEN__INTERPOSE int pthread_cond_init(pthread_cond_t *c,
                                        const pthread_condattr_t *attr)
 {
-    green__real_ensure();
-    return green__real.pthread_cond_init(c, attr);
+    return green__reals()->pthread_cond_init(c, attr);
 }
 
 GREEN__INTERPOSE int pthread_cond_destroy(pthread_cond_t *c)
@@ -239,8 +236,7 @@ static bool real_rwlock(const pthread_rwlock_t *l)
 GREEN__INTERPOSE int pthread_rwlock_init(pthread_rwlock_t *l,
                                          const pthread_rwlockattr_t *attr)
 {
-    green__real_ensure();
-    return green__real.pthread_rwlock_init(l, attr);
+    return green__reals()->pthread_rwlock_init(l, attr);
 }
 
 /* glibc's destroy checks nothing and never fails; so neither does this
@@ -351,8 +347,7 @@ GREEN__INTERPOSE int pthread_barrier_init(pthread_barrier_t *b,
                                           const pthread_barrierattr_t *attr,
                                           unsigned count)
 {
-    green__real_ensure();
-    return green__real.pthread_barrier_init(b, attr, count);
+    return green__reals()->pthread_barrier_init(b, attr, count);
 }
 
 GREEN__INTERPOSE int pthread_barrier_destroy(pthread_barrier_t *b)
@@ -399,108 +394,4 @@ GREEN__INTERPOSE int pthread_spin_trylock(pthread_spinlock_t *l)
 GREEN__INTERPOSE int pthread_spin_unlock(pthread_spinlock_t *l)
 {
     return -green__spin_unlock(l);
-}
-
-/* ---- C11 ------------------------------------------------------------------
- * glibc's C11 functions call its pthread functions internally, where no
- * wrapper sees them (docs/design.md G3); so these call ours, as glibc does
- * its own: an mtx_t is a pthread_mutex_t, a cnd_t a pthread_cond_t. */
-
-static pthread_mutex_t *M(mtx_t *m) { return (pthread_mutex_t *)(void *)m; }
-static pthread_cond_t *C(cnd_t *c) { return (pthread_cond_t *)(void *)c; }
-
-/* glibc's thrd_err_map: a pthread error number as a C11 result. */
-static int thrd_result(int err)
-{
-    switch (err) {
-    case 0:
-        return thrd_success;
-    case EBUSY:
-        return thrd_busy;
-    case ETIMEDOUT:
-        return thrd_timedout;
-    case ENOMEM:
-        return thrd_nomem;
-    default:
-        return thrd_error;
-    }
-}
-
-/* As glibc: recursive for exactly these two types, plain for any other. */
-GREEN__INTERPOSE int mtx_init(mtx_t *m, int type)
-{
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, type == (mtx_plain | mtx_recursive) ||
-                                             type == (mtx_timed | mtx_recursive)
-                                         ? PTHREAD_MUTEX_RECURSIVE
-                                         : PTHREAD_MUTEX_NORMAL);
-    return thrd_result(pthread_mutex_init(M(m), &attr));
-}
-
-GREEN__INTERPOSE int mtx_lock(mtx_t *m)
-{
-    return thrd_result(pthread_mutex_lock(M(m)));
-}
-
-GREEN__INTERPOSE int mtx_timedlock(mtx_t *restrict m,
-                                   const struct timespec *restrict at)
-{
-    return thrd_result(pthread_mutex_timedlock(M(m), at));
-}
-
-GREEN__INTERPOSE int mtx_trylock(mtx_t *m)
-{
-    return thrd_result(pthread_mutex_trylock(M(m)));
-}
-
-GREEN__INTERPOSE int mtx_unlock(mtx_t *m)
-{
-    return thrd_result(pthread_mutex_unlock(M(m)));
-}
-
-GREEN__INTERPOSE void mtx_destroy(mtx_t *m)
-{
-    pthread_mutex_destroy(M(m));
-}
-
-GREEN__INTERPOSE int cnd_init(cnd_t *c)
-{
-    return thrd_result(pthread_cond_init(C(c), NULL));
-}
-
-GREEN__INTERPOSE int cnd_signal(cnd_t *c)
-{
-    return thrd_result(pthread_cond_signal(C(c)));
-}
-
-GREEN__INTERPOSE int cnd_broadcast(cnd_t *c)
-{
-    return thrd_result(pthread_cond_broadcast(C(c)));
-}
-
-GREEN__INTERPOSE int cnd_wait(cnd_t *c, mtx_t *m)
-{
-    return thrd_result(pthread_cond_wait(C(c), M(m)));
-}
-
-GREEN__INTERPOSE int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
-                                   const struct timespec *restrict at)
-{
-    return thrd_result(pthread_cond_timedwait(C(c), M(m), at));
-}
-
-GREEN__INTERPOSE void cnd_destroy(cnd_t *c)
-{
-    pthread_cond_destroy(C(c));
-}
-
-/* A once_flag is a pthread_once_t, and glibc's call_once its pthread_once. */
-GREEN__INTERPOSE void call_once(once_flag *flag, void (*fn)(void))
-{
-    pthread_once_t *o = (pthread_once_t *)(void *)flag;
-    if (!green__sync_gate())
-        green__real.pthread_once(o, fn);
-    else
-        green__once(o, fn);
 }

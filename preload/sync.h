@@ -22,7 +22,7 @@ static inline bool green__sync_gate(void)
 {
     green__real_ensure();
     green__config_load();
-    return likely(!green__config.disable);
+    return green__likely(!green__config.disable);
 }
 
 /* The clocks glibc's clock* waits accept (others are EINVAL). */

@@ -133,6 +133,11 @@ void green__cancel_exit(void *result)
     finish(green__self(), result);
 }
 
+void green__cancel_keep(void)
+{
+    atomic_store(&green__self()->cancel, 1);
+}
+
 int green__cancel(struct green_thread *t)
 {
     unsigned old = atomic_fetch_or(&t->pcancel, GREEN__PC_PENDING);

@@ -41,11 +41,16 @@ static inline void green__testcancel(void)
 {
     struct green__hub *h = green__tls_hub;
     struct green_thread *t = h ? h->current : NULL;
-    if (t && unlikely((atomic_load_explicit(&t->pcancel,
-                                            memory_order_relaxed) &
-                       ~GREEN__PC_ASYNC) == GREEN__PC_PENDING))
+    if (t && green__unlikely((atomic_load_explicit(&t->pcancel,
+                                                   memory_order_relaxed) &
+                              ~GREEN__PC_ASYNC) == GREEN__PC_PENDING))
         green__cancel_act(t);
 }
+
+/* For waits that find, after park returned -ECANCELED, that their own
+ * wake had arrived too: they report success, and the kill (green_kill) is
+ * put back to fail the thread's next park instead. */
+void green__cancel_keep(void);
 
 /* pthread_cancel of green thread t: 0, or -ESRCH once t has ended. */
 int green__cancel(struct green_thread *t);

@@ -1,5 +1,5 @@
 /* Shared by every file of src/ and preload/: visibility, branch hints,
- * container_of and green__assert, which is never compiled out. */
+ * green__container_of and green__assert, which is never compiled out. */
 #ifndef GREEN_SRC_COMMON_H
 #define GREEN_SRC_COMMON_H
 
@@ -9,16 +9,16 @@
 #include "green-build.h"
 
 #define GREEN__HIDDEN __attribute__((visibility("hidden")))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define container_of(ptr, type, member) \
+#define green__likely(x) __builtin_expect(!!(x), 1)
+#define green__unlikely(x) __builtin_expect(!!(x), 0)
+#define green__container_of(ptr, type, member) \
     ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Internal corruption only: prints where, a backtrace, then aborts. Never
  * for what an unmodified program may legitimately do. */
 #define green__assert(cond, what)                                 \
     do {                                                          \
-        if (unlikely(!(cond)))                                    \
+        if (green__unlikely(!(cond)))                             \
             green__panic(__FILE__, __LINE__, (what));             \
     } while (0)
 
@@ -29,7 +29,7 @@ __attribute__((noreturn, cold)) void green__panic(const char *file, int line,
  * errno is written on the way out of a public function. */
 static inline long green__set_errno(long r)
 {
-    if (likely(r >= 0))
+    if (green__likely(r >= 0))
         return r;
     errno = (int)-r;
     return -1;

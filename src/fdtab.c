@@ -58,7 +58,7 @@ static struct green__fd *grow(size_t i)
 struct green__fd *green__fd_entry(int fd)
 {
     struct green__fd *e = green__fd_peek(fd);
-    if (likely(e) || fd < 0)
+    if (green__likely(e) || fd < 0)
         return e;
     green__oslock_lock(&lock);
     struct green__fd *c = grow((size_t)fd / GREEN__FD_CHUNK);
@@ -106,9 +106,9 @@ static int probe(int fd, struct green__fd *e)
         return kind;
     int saved = errno;
     unsigned info = (unsigned)kind | GREEN__FD_SHARED;
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     int64_t rcv = 0, snd = 0;
-    int fl = green__real.fcntl(fd, F_GETFL);
+    int fl = real->fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK))
         info |= GREEN__FD_NONBLOCK;
     if (kind == GREEN__FD_PIPE)
@@ -132,7 +132,7 @@ int green__fd_info(int fd, struct green__fdinfo *out)
     struct green__fd *e = green__fd_entry(fd);
     if (!e)
         return fd < 0 ? -EBADF : -ENOMEM;
-    if (unlikely(!valid(e))) {
+    if (green__unlikely(!valid(e))) {
         int r = probe(fd, e);
         if (r < 0)
             return r;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "oslock.h"
 #include "thread.h"

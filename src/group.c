@@ -165,7 +165,8 @@ long green_group_gather(green_group_t g, void **results, size_t n,
     long got = 0;
     while (g->members.head) {
         void **slot = results && (size_t)got < n ? &results[got] : NULL;
-        collect(g, container_of(g->members.head, struct member, all), slot);
+        collect(g, green__container_of(g->members.head, struct member, all),
+                slot);
         got++;
     }
     return got;
@@ -179,7 +180,7 @@ int green_group_wait_any(green_group_t g, uint64_t *id, void **result,
     int r = wait_until(g, some_ended, deadline);
     if (r < 0)
         return (int)green__set_errno(r);
-    struct member *m = container_of(g->ended.head, struct member, done);
+    struct member *m = green__container_of(g->ended.head, struct member, done);
     if (id)
         *id = green_id(m->t);
     collect(g, m, result);
@@ -190,7 +191,7 @@ long green_group_kill(green_group_t g)
 {
     long n = 0;
     for (struct link *k = g->members.head; k; k = k->next) {
-        struct member *m = container_of(k, struct member, all);
+        struct member *m = green__container_of(k, struct member, all);
         if (!m->ended) {
             green_kill(m->t);
             n++;

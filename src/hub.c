@@ -78,7 +78,7 @@ static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
 
 void green__hub_ready(struct green__hub *h, struct green_thread *t)
 {
-    if (unlikely(t->id < h->fork_mark) && t != h->forker)
+    if (green__unlikely(t->id < h->fork_mark) && t != h->forker)
         return;  /* vanished in a fork: see green__hub_fork_child */
     t->state = GREEN__READY;
     t->next = NULL;
@@ -121,7 +121,7 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
     struct green__hub *h = w->data;
     struct green__wnode *n;
     while ((n = wakeq_pop(h->ev)))
-        green__hub_ready(h, container_of(n, struct green_thread, wnode));
+        green__hub_ready(h, green__container_of(n, struct green_thread, wnode));
     green__intr_deliver(h);  /* waits a signal handler interrupted */
 }
 
@@ -153,7 +153,7 @@ static void poll_nowait(struct green__hub *h)
 void green__hub_switch(struct green__hub *h)
 {
     struct green_thread *self = h->current;
-    if (unlikely(++h->since_poll >= h->poll_after))
+    if (green__unlikely(++h->since_poll >= h->poll_after))
         poll_nowait(h);
     struct green_thread *next = runq_pop(h);
     if (next == self) {  /* it was woken while polling */
@@ -161,7 +161,7 @@ void green__hub_switch(struct green__hub *h)
         return;
     }
     self->saved_errno = errno;
-    if (unlikely(!green__stack_intact(&self->stack)))
+    if (green__unlikely(!green__stack_intact(&self->stack)))
         green__overflow_report(self, NULL);
     void *to = h->sched_sp, *tp = h->first.tp;
     h->current = next;
@@ -358,7 +358,7 @@ err:
 
 struct green__hub *green__hub_get(void)
 {
-    if (likely(green__tls_hub))
+    if (green__likely(green__tls_hub))
         return green__tls_hub;
     green__tls_hub = create();
     return green__tls_hub;

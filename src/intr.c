@@ -24,6 +24,7 @@
 #include "hub.h"
 #include "io.h"
 #include "oslock.h"
+#include "ready.h"
 #include "real.h"
 #include "thread.h"
 #include "wait.h"
@@ -154,7 +155,7 @@ int green__intr_sigaction(int sig, const struct sigaction *act,
 {
     struct act *a = &acts[sig];
     struct sigaction k, kold;
-    green__real_ensure();
+    const struct green__real *real = green__reals();
     note_main(green__tls_hub);
     green__oslock_lock(&lock);
     uintptr_t fn = atomic_load(&a->fn);
@@ -170,8 +171,7 @@ int green__intr_sigaction(int sig, const struct sigaction *act,
         atomic_store(&a->flags, act->sa_flags);
         atomic_store(&a->fn, (uintptr_t)act->sa_handler);
     }
-    int r = green__real.sigaction(sig, tramp ? &k : act, &kold) < 0 ? -errno
-                                                                   : 0;
+    int r = real->sigaction(sig, tramp ? &k : act, &kold) < 0 ? -errno : 0;
     if (r < 0 && tramp) {
         atomic_store(&a->fn, fn);
         atomic_store(&a->flags, flags);

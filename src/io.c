@@ -13,6 +13,7 @@
 #include "common.h"
 #include "fdtab.h"
 #include "mux.h"
+#include "ready.h"
 #include "wait.h"
 
 #define UNSET (-2)  /* io->deadline before the first wait */
@@ -44,15 +45,14 @@ static int intr_flags(int64_t timeo)
     return timeo ? GREEN__EINTR : GREEN__ERESTART;
 }
 
-/* The errno a failed wait leaves: a passed SO_*TIMEO reads as EAGAIN. */
+/* The result of a failed wait: a passed SO_*TIMEO reads as -EAGAIN. */
 static int fail(int r, int64_t deadline)
 {
     if (r == -ECANCELED)
         green__testcancel();  /* a pthread_cancel acts here */
     if (r == -ETIMEDOUT && deadline >= 0 && green_now() >= deadline)
         r = -EAGAIN;
-    errno = -r;
-    return -1;
+    return r;
 }
 
 static int64_t deadline_after(int64_t timeo)
@@ -91,8 +91,9 @@ bool green__io_gate(struct green__io *io, int fd, int events)
 /* green__io_wait with the interruptions it takes. */
 static int io_wait(struct green__io *io, int flags)
 {
-    if (errno != EAGAIN)
-        return -1;
+    int err = errno;  /* the failed call's, read before anything yields */
+    if (err != EAGAIN)
+        return -err;
     if (io->deadline == UNSET)
         io->deadline = deadline_after(io->timeo);
     int r = green__wait_fd_flags(io->fd, io->events, io->deadline, flags);
@@ -292,7 +293,7 @@ int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
                        unsigned vlen, int flags, struct timespec *timeout)
 {
     int64_t deadline = green__deadline_ts(timeout);
-    int saved = errno;
+    int saved = errno, r = 0;
     unsigned got = 0;
     while (got < vlen) {
         /* The kernel checks what is left of the timeout after each
@@ -305,13 +306,14 @@ int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
             got += (unsigned)n;
             if ((flags & MSG_WAITFORONE) || (timeout && green_now() >= deadline))
                 break;
-        } else if ((got && errno != EAGAIN) ||
-                   (got ? io_wait_more(io) : green__io_wait(io)) < 0) {
+        } else if (got && errno != EAGAIN) {
+            break;
+        } else if ((r = got ? io_wait_more(io) : green__io_wait(io)) < 0) {
             break;
         }
     }
     if (!got)
-        return -1;
+        return r;
     if (timeout)
         *timeout = green__remaining(deadline);
     errno = saved;
@@ -321,7 +323,7 @@ int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
 int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
                        unsigned vlen, int flags)
 {
-    int saved = errno;
+    int saved = errno, r = 0;
     unsigned sent = 0;
     while (sent < vlen) {
         int n = green__real.sendmmsg(io->fd, vec + sent, vlen - sent,
@@ -332,13 +334,14 @@ int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
             last->msg_len = (unsigned)green__io_rest(
                 io, last->msg_hdr.msg_iov, (int)last->msg_hdr.msg_iovlen,
                 last->msg_len, flags);
-        } else if ((sent && errno != EAGAIN) ||
-                   (sent ? io_wait_more(io) : green__io_wait(io)) < 0) {
+        } else if (sent && errno != EAGAIN) {
+            break;
+        } else if ((r = sent ? io_wait_more(io) : green__io_wait(io)) < 0) {
             break;
         }
     }
     if (!sent)
-        return -1;
+        return r;
     errno = saved;
     return (int)sent;
 }

@@ -45,14 +45,15 @@ struct green__io {
  * tty or device (then it has waited for readiness already). */
 bool green__io_gate(struct green__io *io, int fd, int events);
 
-/* Called after the non-blocking call failed, with errno as the call left
- * it. Returns -1 with errno untouched unless that was EAGAIN. Otherwise
- * parks until the fd is ready (returns 0: try again) or the wait fails:
- * -1 with errno EAGAIN (SO_RCVTIMEO/SO_SNDTIMEO passed, as the kernel
- * says), EBADF (another thread closed the fd), ETIMEDOUT (a green_timeout
- * scope ended), ECANCELED (green_kill) or EINTR (a signal handler ran for
- * this thread: always on a socket with that timeout, else only without
- * SA_RESTART, as the kernel; intr.h). May yield. */
+/* Called right after the non-blocking call failed: reads errno as the
+ * call left it, and writes none. Returns that -errno unless it was
+ * EAGAIN. Otherwise parks until the fd is ready (returns 0: try again) or
+ * the wait fails: -EAGAIN (SO_RCVTIMEO/SO_SNDTIMEO passed, as the kernel
+ * says), -EBADF (another thread closed the fd), -ETIMEDOUT (a
+ * green_timeout scope ended), -ECANCELED (green_kill) or -EINTR (a signal
+ * handler ran for this thread: always on a socket with that timeout, else
+ * only without SA_RESTART, as the kernel; intr.h). The wrapper turns a
+ * failure into -1 and errno with green__set_errno(). May yield. */
 int green__io_wait(struct green__io *io);
 
 /* After a green call on a pipe or stream socket transferred done bytes
@@ -70,8 +71,9 @@ ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
  * MSG_WAITFORONE stops it after the first; `timeout` is checked only after
  * each datagram, and what is left of it written back. A blocking sendmmsg
  * sends each message as a blocking sendmsg would. An error after some
- * messages returns their count, errno untouched. Return -1 with errno set
- * as for green__io_wait() when none went. May yield. */
+ * messages returns their count, errno as the caller had it. Return -errno
+ * as green__io_wait() does when none went (0 for vlen 0, as the kernel).
+ * May yield. */
 int green__io_recvmmsg(struct green__io *io, struct mmsghdr *vec,
                        unsigned vlen, int flags, struct timespec *timeout);
 int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
@@ -82,8 +84,8 @@ int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
  * then the caller makes the real call (which may still block its OS
  * thread if another process sharing the socket takes the connection
  * first). Returns at once where the call fails at once (bad flags, not a
- * listening socket). Returns 0 (now make the real call), or -1 with errno
- * set as for green__io_wait(). May yield. */
+ * listening socket). Returns 0 (now make the real call), or -errno as
+ * green__io_wait() does. May yield. */
 int green__io_accept_ready(int fd, int flags);
 
 /* connect(2) on a blocking socket, parked: O_NONBLOCK is set for the

@@ -86,8 +86,7 @@ static void os_exit(void *unused)
 
 static void make_os_exit_key(void)
 {
-    green__real_ensure();
-    if (green__real.pthread_key_create(&os_exit_key, os_exit) != 0)
+    if (green__reals()->pthread_key_create(&os_exit_key, os_exit) != 0)
         green__panic(__FILE__, __LINE__, "no pthread key for key values");
 }
 
@@ -143,10 +142,10 @@ int green__setspecific(unsigned key, const void *value)
     }
     if (!t && value) {  /* have os_exit run at this OS thread's exit */
         static pthread_once_t once = PTHREAD_ONCE_INIT;
-        green__real_ensure();
-        green__real.pthread_once(&once, make_os_exit_key);
-        if (!green__real.pthread_getspecific(os_exit_key))
-            green__real.pthread_setspecific(os_exit_key, os_inline);
+        const struct green__real *real = green__reals();
+        real->pthread_once(&once, make_os_exit_key);
+        if (!real->pthread_getspecific(os_exit_key))
+            real->pthread_setspecific(os_exit_key, os_inline);
     }
     *s = (struct green__key_slot){atomic_load(&keys[key].seq), (void *)value};
     return 0;

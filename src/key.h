@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct green_thread;
+
 struct green__key_slot {
     uintptr_t seq;  /* the key's sequence when value was set */
     void *value;
@@ -18,5 +20,9 @@ struct green__key_slot {
 int green__key_create(unsigned *key, void (*destructor)(void *));
 int green__key_delete(unsigned key);
 int green__setspecific(unsigned key, const void *value);
+
+/* Runs t's key destructors and frees its values; called as a green thread
+ * ends (an OS thread's own thread runs them at the OS thread's exit). */
+void green__key_run_destructors(struct green_thread *t);
 
 #endif

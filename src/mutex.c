@@ -113,7 +113,7 @@ int green__mutex_lock(pthread_mutex_t *pm, int64_t deadline, int flags)
     if (type != RECURSIVE && type != ERRORCHECK) {
         /* The owner is only a hint (for dumps) here: no hub is made. */
         int r = try_take(m) ? 0 : wait_lock(m, deadline, flags);
-        if (likely(r == 0))
+        if (green__likely(r == 0))
             atomic_store_explicit(&m->owner, current(), memory_order_relaxed);
         return r;
     }

@@ -9,6 +9,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "green.h"
+#include "ready.h"
 #include "real.h"
 #include "wait.h"
 

@@ -29,6 +29,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "cancel.h"
 #include "clock.h"
 #include "common.h"
 #include "config.h"

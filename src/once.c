@@ -37,7 +37,7 @@ int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg)
 {
     _Atomic uint32_t *f = (_Atomic uint32_t *)flag;
     uint32_t s = atomic_load_explicit(f, memory_order_acquire);
-    if (likely(s == DONE))
+    if (green__likely(s == DONE))
         return 0;
     for (;;) {
         if (s == DONE)

@@ -71,8 +71,7 @@ pthread_t green__pthr_self(void)
     struct green_thread *t = green__pthr_current();
     if (t)
         return (pthread_t)t;
-    green__real_ensure();
-    return green__real.pthread_self();
+    return green__reals()->pthread_self();
 }
 
 pthread_t green__pthr_os(pthread_t th)

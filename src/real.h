@@ -183,7 +183,7 @@
     X(system, NULL)                   \
     X(popen, NULL)                    \
     X(pclose, NULL)                   \
-    /* offload, DNS, NSS, files (preload/dns.c, file.c) */ \
+    /* offload, DNS, NSS, files (preload/dns.c, nss.c, file.c) */ \
     X(getaddrinfo, NULL)              \
     X(getnameinfo, NULL)              \
     X(gethostbyname, NULL)            \
@@ -259,6 +259,22 @@ static inline void green__real_ensure(void)
     if (__builtin_expect(
             !atomic_load_explicit(&green__real_ready, memory_order_acquire), 0))
         green__real_init();
+}
+
+/* The one way to reach a real function: the table, resolved. Costs what
+ * green__real_ensure() costs, one predictable branch:
+ *
+ *     return green__reals()->close(fd);
+ *
+ * A gate resolves the table too (green__gate(), green__sync_gate() and the
+ * gates built on them): on a path where one has run, green__real.<fn>
+ * reaches the same row without a second check. Anywhere else (a fallback
+ * that a flag test may reach before the gate, a function with no gate)
+ * use this. */
+static inline const struct green__real *green__reals(void)
+{
+    green__real_ensure();
+    return &green__real;
 }
 
 /* The table's rows, for --check and the export test. */

@@ -76,7 +76,7 @@ static bool take(struct sm *s)
 int green__sem_wait(sem_t *ps, int64_t deadline, int flags)
 {
     struct sm *s = S(ps);
-    if (likely(take(s)))
+    if (green__likely(take(s)))
         return 0;
     atomic_fetch_add(&s->nwaiters, 1);
     int r = 0;

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "context.h"
 #include "hub.h"
+#include "key.h"
 #include "overflow.h"
 #include "real.h"
 #include "tls.h"
@@ -58,14 +59,14 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (t->tp != h->first.tp)
         green__tls_exit();
     green__key_run_destructors(t);
-    if (unlikely(h->first_gone && h->live == 1))
+    if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */
     t->state = GREEN__ENDED;
     h->live--;
     h->reap = t;
     h->current = NULL;
-    if (unlikely(!green__stack_intact(&t->stack)))
+    if (green__unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
     if (t->tp != h->first.tp)
         green__tp_set(h->first.tp);

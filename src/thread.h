@@ -98,9 +98,6 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
  * the last time: publishes the end to a joiner, or frees a detached t. */
 void green__thread_reap(struct green_thread *t);
 
-/* Runs key destructors; defined in key.c, called as a thread ends. */
-void green__key_run_destructors(struct green_thread *t);
-
 /* A fresh id; the adopted main OS thread gets 1. */
 uint64_t green__thread_next_id(void);
 

@@ -1,36 +1,20 @@
-/* Park, unpark, deadlines, sleeps and fd readiness; see wait.h.
+/* Park, unpark, deadlines and sleeps; see wait.h.
  *
  * The park token is one atomic word: IDLE, PARKED, or NOTIFIED with the
  * wake's errno in the upper bits, so the result travels with the wake in
  * a single compare-and-swap. Deadlines use an ev_timer embedded in the
  * thread, armed against a freshly updated loop time; a timer that still
- * fires early (libev rounds) is re-armed rather than trusted.
- *
- * Each fd a hub has waited on keeps one ev_io watcher, left started after
- * its waiters leave: the next wait on the same fd then costs no epoll_ctl.
- * The fd table's generation tells when the number now names another file
- * (closed and reused, perhaps by another hub), and the watcher is reset.
- * A watcher that fires with nobody waiting for an event drops that event,
- * unless a thread it woke has not run yet: that thread is likely to read
- * and wait again, and level-triggered epoll reports the fd meanwhile at
- * every poll of a busy hub. Dropping the event then would cost an
- * epoll_ctl (and the fcntl before it) to drop and another to re-arm, per
- * request, on a loaded server.
- * Readiness wakes one waiter per event, oldest first; level-triggered
- * epoll wakes the next one if the first leaves data unread. */
+ * fires early (libev rounds) is re-armed rather than trusted. Fd
+ * readiness, built on the park, is in ready.c. */
 #include "wait.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <ev.h>
 
 #include "clock.h"
 #include "common.h"
-#include "fdtab.h"
 #include "hub.h"
 #include "intr.h"
 #include "oslock.h"
@@ -42,18 +26,6 @@
 
 _Static_assert(sizeof(ev_timer) <= sizeof(((struct green_thread *)0)->timer),
                "the ev_timer must fit in struct green_thread");
-_Static_assert(EV_READ == GREEN_IN && EV_WRITE == GREEN_OUT,
-               "green.h's events are libev's");
-
-/* One fd's watcher and its waiters (a FIFO list). */
-struct green__watch {
-    ev_io w;
-    struct green__fdwait *head, *tail;
-    unsigned nin, nout;  /* waiters wanting EV_READ, EV_WRITE */
-    unsigned woken;      /* waiters woken with events, not yet resumed */
-    unsigned gen;        /* fdtab generation the watcher was set for */
-};
-
 
 int64_t green_now(void)
 {
@@ -117,7 +89,8 @@ int green__park_flags(int64_t deadline, int flags)
     struct green__hub *h = green__hub_get();
     struct green_thread *t = h->current;
     ev_timer *w = (ev_timer *)t->timer;
-    if (unlikely(atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
+    if (green__unlikely(
+            atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
         green__intr_raise(t);  /* a pthread_kill's handler runs here */
     if (!(flags & GREEN__NOCANCEL)) {
         if (atomic_load_explicit(&t->cancel, memory_order_relaxed) &&
@@ -147,7 +120,8 @@ int green__park_flags(int64_t deadline, int flags)
     t->state = GREEN__PARKED;
     green__hub_switch(h);
     t->intr = 0;
-    if (unlikely(atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
+    if (green__unlikely(
+            atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
         green__intr_raise(t);
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);
@@ -186,11 +160,6 @@ int green__poll_until(int (*attempt)(void *), void *arg, int64_t deadline,
         if (r == -ECANCELED)
             return r;
     }
-}
-
-void green__cancel_keep(void)
-{
-    atomic_store(&green__self()->cancel, 1);
 }
 
 int green_kill(green_t t)
@@ -245,192 +214,4 @@ int green_sleep(int64_t ns)
         return green_yield();
     int64_t now = green_now();
     return green_sleep_until(ns > INT64_MAX - now ? INT64_MAX : now + ns);
-}
-
-/* ---- fd readiness ------------------------------------------------------ */
-
-/* Makes the watcher watch `events`. Anything but no change makes libev
- * call epoll_ctl at its next iteration, and Debian's libev asserts (aborts)
- * there on a bad fd rather than reporting it: so check the fd first, at a
- * cost of one fcntl only where an epoll_ctl follows anyway. */
-static int watch(struct green__hub *h, struct green__watch *io, int events)
-{
-    if ((io->w.events & (EV_READ | EV_WRITE)) == events &&
-        ev_is_active(&io->w) == (events != 0))
-        return 0;
-    if (events && fcntl(io->w.fd, F_GETFD) < 0 && errno == EBADF)
-        return -EBADF;
-    ev_io_stop(h->loop, &io->w);
-    ev_io_modify(&io->w, events);
-    if (events)
-        ev_io_start(h->loop, &io->w);
-    return 0;
-}
-
-static void unlink_waiter(struct green__watch *io, struct green__fdwait *w)
-{
-    *(w->prev ? &w->prev->next : &io->head) = w->next;
-    *(w->next ? &w->next->prev : &io->tail) = w->prev;
-    io->nin -= !!(w->events & EV_READ);
-    io->nout -= !!(w->events & EV_WRITE);
-}
-
-static void wake_waiter(struct green__watch *io, struct green__fdwait *w, int result)
-{
-    unlink_waiter(io, w);
-    w->result = result;
-    io->woken += result > 0;
-    green__unpark(w->t, 0);
-}
-
-static void io_cb(struct ev_loop *loop, ev_io *ew, int revents)
-{
-    struct green__watch *io = (struct green__watch *)ew;
-    struct green__hub *h = ev_userdata(loop);
-    if (revents & EV_ERROR) {
-        /* libev has stopped the watcher: the fd is bad, or cannot be
-         * watched. Let every waiter find out by trying its call. */
-        int bad = fcntl(ew->fd, F_GETFD) < 0 && errno == EBADF;
-        while (io->head)
-            wake_waiter(io, io->head, bad ? -EBADF : EV_READ | EV_WRITE);
-        return;
-    }
-    int todo = revents & (EV_READ | EV_WRITE);
-    for (struct green__fdwait *w = io->head, *next; w && todo; w = next) {
-        next = w->next;
-        if (w->events & todo) {
-            todo &= ~w->events;
-            wake_waiter(io, w, w->events & revents);
-        }
-    }
-    /* Events that fired for nobody: stop watching them, unless a woken
-     * waiter is on its way back (see the top of the file). */
-    if (todo && !io->woken)
-        watch(h, io, ew->events & (EV_READ | EV_WRITE) & ~todo);
-}
-
-static struct green__watch *io_get(struct green__hub *h, int fd)
-{
-    if (fd >= h->nio) {
-        int n = h->nio ? h->nio : 64;
-        while (n <= fd)
-            n = n > INT32_MAX / 2 ? INT32_MAX : n * 2;
-        struct green__watch **a = realloc(h->io, (size_t)n * sizeof *a);
-        if (!a)
-            return NULL;
-        for (int i = h->nio; i < n; i++)
-            a[i] = NULL;
-        h->io = a;
-        h->nio = n;
-    }
-    if (!h->io[fd]) {
-        struct green__watch *io = calloc(1, sizeof *io);
-        if (!io)
-            return NULL;
-        ev_io_init(&io->w, io_cb, fd, 0);
-        h->io[fd] = io;
-    }
-    return h->io[fd];
-}
-
-int green__fdwait_add(struct green__fdwait *w, int fd, int events)
-{
-    if (fd < 0)
-        return -EBADF;
-    if (!events || (events & ~(EV_READ | EV_WRITE)))
-        return -EINVAL;
-    struct green__hub *h = green__hub_get();
-    struct green__watch *io = h ? io_get(h, fd) : NULL;
-    if (!io)
-        return -ENOMEM;
-    unsigned gen = green__fd_watched(fd);
-    if (unlikely(io->gen != gen)) {
-        /* The number was closed and reused since the watcher was set:
-         * epoll forgot the old file, so register afresh. Waiters of the
-         * old file were woken at its close. */
-        ev_io_stop(h->loop, &io->w);
-        ev_io_set(&io->w, fd, 0);
-        io->gen = gen;
-    }
-    *w = (struct green__fdwait){.prev = io->tail, .t = h->current,
-                                .watch = io, .fd = fd, .events = events};
-    *(io->tail ? &io->tail->next : &io->head) = w;
-    io->tail = w;
-    io->nin += !!(events & EV_READ);
-    io->nout += !!(events & EV_WRITE);
-    int r = watch(h, io, (io->w.events & (EV_READ | EV_WRITE)) | events);
-    if (r < 0) {
-        unlink_waiter(io, w);
-        return r;
-    }
-    return 0;
-}
-
-/* A waiter woken with events runs again. Its watcher may be gone (the
- * fd was closed meanwhile): then there is nothing to count. */
-static void resumed(struct green__fdwait *w)
-{
-    struct green__hub *h = green__hub_current();
-    if (w->result > 0 && w->fd < h->nio && h->io[w->fd] == w->watch &&
-        w->watch->woken)
-        w->watch->woken--;
-}
-
-void green__fdwait_del(struct green__fdwait *w)
-{
-    if (!w->result)
-        unlink_waiter(w->watch, w);
-    else
-        resumed(w);
-}
-
-int green__wait_fd(int fd, int events, int64_t deadline)
-{
-    return green__wait_fd_flags(fd, events, deadline, 0);
-}
-
-int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags)
-{
-    struct green__fdwait w;
-    int r = green__fdwait_add(&w, fd, events);
-    if (r < 0)
-        return r;
-    while (!w.result) {
-        r = green__park_flags(deadline, flags);
-        if (r < 0 && w.result) {
-            if (r == -ECANCELED)
-                green__cancel_keep();
-        } else if (r < 0) {
-            green__fdwait_del(&w);
-            return r;
-        }
-    }
-    resumed(&w);
-    return w.result;
-}
-
-void green__io_close(struct green__hub *h, int fd)
-{
-    if (fd < 0 || fd >= h->nio || !h->io[fd])
-        return;
-    struct green__watch *io = h->io[fd];
-    while (io->head)
-        wake_waiter(io, io->head, -EBADF);
-    ev_io_stop(h->loop, &io->w);
-    h->io[fd] = NULL;
-    free(io);
-}
-
-int green_wait_fd(int fd, int events, int64_t deadline)
-{
-    return (int)green__set_errno(green__wait_fd(fd, events, deadline));
-}
-
-int green_close(int fd)
-{
-    struct green__hub *h = green__hub_current();
-    if (h)
-        green__io_close(h, fd);
-    green__fd_closed(fd);
-    return close(fd);
 }

@@ -13,7 +13,6 @@
 #include <stdint.h>
 
 struct green_thread;
-struct green__hub;
 
 /* Parks the current green thread. Returns the unparker's result (0 or a
  * negative errno), -ETIMEDOUT once the deadline (absolute, monotonic ns;
@@ -36,11 +35,6 @@ int green__park(int64_t deadline);
 /* green__park() with flags. With GREEN__EINTR or GREEN__ERESTART, it
  * may also return -EINTR (see intr.h). */
 int green__park_flags(int64_t deadline, int flags);
-
-/* For waits that find, after park returned -ECANCELED, that their own
- * wake had arrived too: they report success, and the kill is put back to
- * fail the thread's next park instead. */
-void green__cancel_keep(void);
 
 /* One step of waiting for another thread to finish the few instructions
  * it has left (say, a woken waiter leaving an object being destroyed):
@@ -67,37 +61,9 @@ static inline int64_t green__deadline_min(int64_t a, int64_t b)
  * not parked, the wake is kept for its next park; wakes do not add up. */
 void green__unpark(struct green_thread *t, int result);
 
-/* Waits for fd readiness (EV_READ = GREEN_IN, EV_WRITE = GREEN_OUT), with
- * one persistent libev watcher per fd and hub. Returns the ready events,
- * -ETIMEDOUT, or -EBADF if the fd is invalid or was closed meanwhile
- * through green__io_close(). May yield. */
-int green__wait_fd(int fd, int events, int64_t deadline);
-
-/* green__wait_fd() with green__park_flags()'s flags. */
-int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags);
-
-/* One fd a green thread waits on, for waits on several fds at once
- * (poll, select): add one per fd, park, then del them all. */
-struct green__fdwait {
-    struct green__fdwait *next, *prev;  /* the fd's waiters, FIFO */
-    struct green_thread *t;
-    struct green__watch *watch;         /* wait.c: the fd's watcher */
-    int fd;
-    int events;                         /* wanted */
-    int result;                         /* 0 while waiting, then the
-                                           ready events or -errno */
-};
-
-/* Registers the current green thread as waiting on fd for events; a
- * readiness then unparks it and sets w->result. Returns 0, -EBADF,
- * -EINVAL or -ENOMEM. Does not park. */
-int green__fdwait_add(struct green__fdwait *w, int fd, int events);
-
-/* Unregisters w if it has not fired. */
-void green__fdwait_del(struct green__fdwait *w);
-
-/* Wakes every waiter on fd with -EBADF and forgets the fd's watcher: to be
- * called before fd is closed. */
-void green__io_close(struct green__hub *h, int fd);
+/* Fd readiness (green__wait_fd, green__fdwait_*, green__io_close) is
+ * built on the park, in ready.h; included here for hub.c, which closes
+ * the watchers of its fds and reaches green__io_close through wait.h. */
+#include "ready.h"
 
 #endif

@@ -750,6 +750,16 @@ START_TEST(sync_c11)
         ck_assert_int_eq((int)(intptr_t)r, 1);  /* returned after it ran */
     }
     ck_assert_int_eq(once_runs, 1);
+    /* Keys run out with EAGAIN, which C11 calls thrd_error, as glibc's
+     * thrd_err_map does (not thrd_nomem). */
+    static tss_t keys[4096];
+    int n = 0, r = thrd_success;
+    while (n < 4096 && (r = tss_create(&keys[n], NULL)) == thrd_success)
+        n++;
+    ck_assert_int_lt(n, 4096);
+    ck_assert_int_eq(r, thrd_error);
+    while (n--)
+        tss_delete(keys[n]);
 }
 END_TEST
 
