@@ -1,6 +1,6 @@
 /* The hub: run queue, scheduler context, libev loop and cross-thread wake
- * queue of one OS thread; see hub.h. Only this file and wait.c include
- * <ev.h>. The hub lives as long as the process: wakes from other OS
+ * queue of one OS thread; see hub.h. Only this file, wait.c and ready.c
+ * include <ev.h>. The hub lives as long as the process: wakes from other OS
  * threads may name it at any time. */
 #include "hub.h"
 
@@ -20,6 +20,7 @@
 #include "log.h"
 #include "offload.h"
 #include "overflow.h"
+#include "ready.h"
 #include "real.h"
 #include "tls.h"
 #include "tp.h"
@@ -321,8 +322,7 @@ static void make_key(void)
 static struct green__hub *create(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    green__real_ensure();
-    green__real.pthread_once(&once, make_key);
+    green__reals()->pthread_once(&once, make_key);
     green__config_load();
     struct green__hub *h = calloc(1, sizeof *h);
     struct green__hub_ev *ev = calloc(1, sizeof *ev);

@@ -52,7 +52,7 @@ struct green__hub {
                                        pthread_kill and the like */
     struct ev_loop *loop;
     struct green__hub_ev *ev;       /* hub.c: async watcher, wake queue */
-    struct green__watch **io;          /* wait.c: per-fd watchers, by fd */
+    struct green__watch **io;       /* ready.c: per-fd watchers, by fd */
     int nio;                        /* entries in io */
     struct green__stack_cache stacks;
     struct green__stack sched_stack;

@@ -71,8 +71,7 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (t->tp != h->first.tp)
         green__tp_set(h->first.tp);
     green__switch(&t->sp, h->sched_sp);
-    green__real_ensure();
-    green__real.pthread_exit(t->result);  /* not the wrapper: this OS thread */
+    green__reals()->pthread_exit(t->result);  /* not the wrapper: this OS thread */
     __builtin_unreachable();
 }
 

@@ -195,8 +195,7 @@ static void setup_once(void)
 bool green__tls_setup(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    green__real_ensure();
-    green__real.pthread_once(&once, setup_once);
+    green__reals()->pthread_once(&once, setup_once);
     return usable;
 }
 

@@ -61,9 +61,4 @@ static inline int64_t green__deadline_min(int64_t a, int64_t b)
  * not parked, the wake is kept for its next park; wakes do not add up. */
 void green__unpark(struct green_thread *t, int result);
 
-/* Fd readiness (green__wait_fd, green__fdwait_*, green__io_close) is
- * built on the park, in ready.h; included here for hub.c, which closes
- * the watchers of its fds and reaches green__io_close through wait.h. */
-#include "ready.h"
-
 #endif

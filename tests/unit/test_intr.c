@@ -15,6 +15,7 @@
 #include "hub.h"
 #include "intr.h"
 #include "real.h"
+#include "ready.h"
 #include "wait.h"
 
 static volatile sig_atomic_t hits;
