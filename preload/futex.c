@@ -22,6 +22,7 @@
 
 #include "futex.h"
 #include "sync.h"
+#include "tidcall.h"
 #include "wait.h"
 
 /* The ops emulated here, private or not. */
@@ -95,5 +96,8 @@ GREEN__INTERPOSE long syscall(long number, ...)
                                       (int)a[1], (uint32_t)a[2],
                                       (const struct timespec *)a[3],
                                       (uint32_t)a[5]));
+    long r;
+    if (green__tid_syscall(number, a, &r))
+        return r;
     return green__reals()->syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -63,6 +63,10 @@ static const char *const wrappers[] = {
     "cnd_destroy", "call_once", "sem_init", "sem_destroy", "sem_wait",
     "sem_trywait", "sem_timedwait", "sem_clockwait", "sem_post",
     "sem_getvalue", "syscall",
+    /* thread ids (preload/tid.c) */
+    "gettid", "tgkill", "sched_setaffinity", "sched_getaffinity",
+    "sched_setscheduler", "sched_getscheduler", "sched_setparam",
+    "sched_getparam", "sched_rr_get_interval", "setpriority", "getpriority",
     /* signals (preload/signal.c) */
     "sigaction", "__sigaction", "signal", "bsd_signal", "ssignal",
     "sysv_signal", "__sysv_signal", "sigset", "siginterrupt", "sigignore",

@@ -22,6 +22,7 @@
 #include "overflow.h"
 #include "ready.h"
 #include "real.h"
+#include "tid.h"
 #include "tls.h"
 #include "tp.h"
 #include "wait.h"
@@ -301,6 +302,7 @@ void green__hub_fork_child(void)
         green__real.pthread_setspecific(hub_key, NULL);
     h->is_main = true;
     h->os = green__real.pthread_self();
+    h->tid = green__tid_real();
 }
 
 /* Registered after the program's own handlers of the time, so runs after
@@ -336,7 +338,8 @@ static struct green__hub *create(void)
         goto err_loop;
     h->sched_sp = green__context_make(h->sched_stack.lo, h->sched_stack.hi,
                                       sched_main, h);
-    h->is_main = getpid() == gettid();
+    h->tid = green__tid_real();
+    h->is_main = getpid() == h->tid;
     h->os = green__real.pthread_self();
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;

@@ -48,6 +48,7 @@ struct green__hub {
                                        `forker`, vanished in a fork: wakes
                                        of them are dropped */
     struct green_thread *forker;    /* the thread that forked (or NULL) */
+    pid_t tid;                      /* its OS thread's real task id */
     pthread_t os;                   /* its OS thread, for the real calls
                                        pthread_kill and the like */
     struct ev_loop *loop;

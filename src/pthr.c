@@ -11,6 +11,7 @@
 #include "config.h"
 #include "green.h"
 #include "hub.h"
+#include "tid.h"
 #include "real.h"
 
 bool green__pthr_green(void)
@@ -20,7 +21,7 @@ bool green__pthr_green(void)
         green__tls_internal)
         return false;
     struct green__hub *h = green__tls_hub;
-    return h ? h->is_main : getpid() == gettid();
+    return h ? h->is_main : getpid() == green__tid_real();
 }
 
 /* glibc's default stack size (8 MiB under the usual RLIMIT_STACK): an

@@ -30,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -160,6 +161,18 @@
     X(sem_post, NULL)                 \
     X(sem_getvalue, NULL)             \
     X(syscall, NULL)                  \
+    /* thread ids (preload/tid.c) */  \
+    X(gettid, NULL)                   \
+    X(tgkill, NULL)                   \
+    X(sched_setaffinity, NULL)        \
+    X(sched_getaffinity, NULL)        \
+    X(sched_setscheduler, NULL)       \
+    X(sched_getscheduler, NULL)       \
+    X(sched_setparam, NULL)           \
+    X(sched_getparam, NULL)           \
+    X(sched_rr_get_interval, NULL)    \
+    X(setpriority, NULL)              \
+    X(getpriority, NULL)              \
     /* signals (preload/signal.c) */  \
     X(sigaction, NULL)                \
     X(signal, NULL)                   \

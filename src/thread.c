@@ -18,6 +18,7 @@
 #include "key.h"
 #include "overflow.h"
 #include "real.h"
+#include "tid.h"
 #include "tls.h"
 #include "tp.h"
 #include "wait.h"
@@ -94,6 +95,8 @@ static void thread_free(struct green_thread *t)
     t->magic = 0;
     if (t->tp != t->hub->first.tp)
         green__tls_free(t->tp);
+    if (t->tid_known)
+        green__tid_forget(t);
     green__stack_free(h ? &h->stacks : NULL, &s);
 }
 

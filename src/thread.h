@@ -66,6 +66,7 @@ struct green_thread {
     unsigned char intr;            /* wait.c: the GREEN__EINTR and
                                       GREEN__ERESTART flags of the park
                                       under way, for intr.c */
+    bool tid_known;                /* tid.c: its id is in the table */
     bool pthread;                  /* made by pthread_create: entered
                                       through green__cancel_start */
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */

@@ -18,6 +18,7 @@
 #include "common.h"
 #include "hub.h"
 #include "log.h"
+#include "tid.h"
 #include "tp.h"
 
 bool green__tp_fast;
@@ -278,5 +279,5 @@ void green__tls_free(void *tp)
 void green__tls_fork_child(void *tp)
 {
     if (usable)
-        *AT(tp, TCB_TID, pid_t) = gettid();
+        *AT(tp, TCB_TID, pid_t) = green__tid_real();
 }
