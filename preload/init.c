@@ -71,7 +71,7 @@ static const char *const wrappers[] = {
     "sigaction", "__sigaction", "signal", "bsd_signal", "ssignal",
     "sysv_signal", "__sysv_signal", "sigset", "siginterrupt", "sigignore",
     "pause", "sigsuspend", "__sigsuspend", "sigwait", "sigwaitinfo",
-    "sigtimedwait",
+    "sigtimedwait", "pthread_sigmask", "sigprocmask", "sigpending",
     /* processes (preload/process.c) */
     "vfork", "fork", "_Fork", "waitpid", "wait", "wait3", "wait4", "waitid",
     "system", "popen", "pclose",

@@ -5,6 +5,7 @@
  * else. A signal mask goes to the real call (see mux.h). */
 #include "clock.h"
 #include "interpose.h"
+#include "sigmask.h"
 
 #include <errno.h>
 
@@ -30,11 +31,34 @@ GREEN__INTERPOSE int __poll_chk(struct pollfd *fds, nfds_t n, int timeout,
     return poll(fds, n, timeout);
 }
 
+/* The calls that install a sigmask for their wait make the real call,
+ * which blocks the OS thread as the program asked, with the calling green
+ * thread's own mask set to it meanwhile (sigmask.h); a signal already
+ * pending on the thread alone that the mask unblocks ends the call with
+ * EINTR at once, and then it is not made. */
+static int masked_intr(struct green__sigsave *sv)
+{
+    green__sigmask_restore(sv);
+    return (int)green__set_errno(-EINTR);
+}
+
+static int masked_done(struct green__sigsave *sv, int r)
+{
+    green__sigmask_restore(sv);
+    return r;
+}
+
 GREEN__INTERPOSE int ppoll(struct pollfd *fds, nfds_t n,
                            const struct timespec *timeout,
                            const sigset_t *mask)
 {
-    if (!green__gate() || mask || ts_bad(timeout) ||
+    if (mask) {
+        struct green__sigsave sv;
+        if (green__sigmask_install(mask, &sv))
+            return masked_intr(&sv);
+        return masked_done(&sv, green__real.ppoll(fds, n, timeout, mask));
+    }
+    if (!green__gate() || ts_bad(timeout) ||
         (timeout && !timeout->tv_sec && !timeout->tv_nsec))
         return green__real.ppoll(fds, n, timeout, mask);
     return (int)green__set_errno(
@@ -79,7 +103,13 @@ GREEN__INTERPOSE int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
                              const struct timespec *timeout,
                              const sigset_t *mask)
 {
-    if (!green__gate() || mask || ts_bad(timeout) ||
+    if (mask) {
+        struct green__sigsave sv;
+        if (green__sigmask_install(mask, &sv))
+            return masked_intr(&sv);
+        return masked_done(&sv, green__real.pselect(n, r, w, e, timeout, mask));
+    }
+    if (!green__gate() || ts_bad(timeout) ||
         (timeout && !timeout->tv_sec && !timeout->tv_nsec))
         return green__real.pselect(n, r, w, e, timeout, mask);
     return (int)green__set_errno(
@@ -110,7 +140,14 @@ GREEN__INTERPOSE int epoll_wait(int epfd, struct epoll_event *ev, int max,
 GREEN__INTERPOSE int epoll_pwait(int epfd, struct epoll_event *ev, int max,
                                  int timeout, const sigset_t *mask)
 {
-    if (!green__gate() || timeout == 0 || mask)
+    if (mask) {
+        struct green__sigsave sv;
+        if (green__sigmask_install(mask, &sv))
+            return masked_intr(&sv);
+        return masked_done(&sv, green__real.epoll_pwait(epfd, ev, max,
+                                                    timeout, mask));
+    }
+    if (!green__gate() || timeout == 0)
         return green__real.epoll_pwait(epfd, ev, max, timeout, mask);
     return epoll_green(epfd, ev, max, green__deadline_ms(timeout));
 }
@@ -119,7 +156,14 @@ GREEN__INTERPOSE int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
                                   const struct timespec *timeout,
                                   const sigset_t *mask)
 {
-    if (!green__gate() || mask || ts_bad(timeout) ||
+    if (mask) {
+        struct green__sigsave sv;
+        if (green__sigmask_install(mask, &sv))
+            return masked_intr(&sv);
+        return masked_done(&sv, green__real.epoll_pwait2(epfd, ev, max,
+                                                     timeout, mask));
+    }
+    if (!green__gate() || ts_bad(timeout) ||
         (timeout && !timeout->tv_sec && !timeout->tv_nsec))
         return green__real.epoll_pwait2(epfd, ev, max, timeout, mask);
     return epoll_green(epfd, ev, max, green__deadline_ts(timeout));

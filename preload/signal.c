@@ -9,7 +9,10 @@
  * GREEN_DISABLE.
  *
  * pause, sigsuspend and the sigwait family park the calling green thread
- * when another could run (the gate), and are the real calls otherwise. */
+ * when another could run (the gate), and are the real calls otherwise.
+ *
+ * pthread_sigmask and sigprocmask set the calling green thread's own mask
+ * (src/sigmask.h); sigpending adds what is pending on it alone. */
 #include "clock.h"
 #include "interpose.h"
 
@@ -19,6 +22,7 @@
 #include "config.h"
 #include "intr.h"
 #include "overflow.h"
+#include "sigmask.h"
 #include "wait.h"
 
 /* Whether sig's action goes through the trampoline. */
@@ -94,13 +98,29 @@ GREEN__INTERPOSE __sighandler_t sysv_signal(int sig, __sighandler_t fn)
 GREEN__INTERPOSE __sighandler_t __sysv_signal(int sig, __sighandler_t fn)
     __attribute__((alias("sysv_signal")));
 
-/* SIG_HOLD only blocks sig and reports the action, which stays ours. */
+/* SIG_HOLD only blocks sig and reports the action, which stays ours.
+ * glibc's sigset blocks (SIG_HOLD) or unblocks sig with its internal
+ * sigprocmask: the calling green thread's own mask follows, and "was it
+ * held" is asked of that mask, not of the OS thread's. */
 GREEN__INTERPOSE __sighandler_t sigset(int sig, __sighandler_t fn)
 {
     if (!wraps(sig))
         return green__real.sigset(sig, fn);
     __sighandler_t prev = green__intr_handler(sig);
-    return adopted(sig, green__real.sigset(sig, fn), prev);
+    bool green = green__sigmask_green();
+    sigset_t one, old;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    if (green)
+        green__sigmask_set(SIG_BLOCK, NULL, &old);
+    __sighandler_t r = adopted(sig, green__real.sigset(sig, fn), prev);
+    if (!green || r == SIG_ERR)
+        return r;
+    green__sigmask_set(fn == SIG_HOLD ? SIG_BLOCK : SIG_UNBLOCK, &one, NULL);
+    green__sigmask_resync();
+    if (sigismember(&old, sig))
+        return SIG_HOLD;
+    return r == SIG_HOLD ? prev : r;
 }
 
 GREEN__INTERPOSE int siginterrupt(int sig, int flag)
@@ -120,6 +140,29 @@ GREEN__INTERPOSE int sigignore(int sig)
     int r = green__real.sigignore(sig);
     if (r == 0)
         green__intr_adopt(sig);  /* forgets the handler */
+    return r;
+}
+
+GREEN__INTERPOSE int pthread_sigmask(int how, const sigset_t *set,
+                                     sigset_t *old)
+{
+    if (!green__sigmask_green())
+        return green__reals()->pthread_sigmask(how, set, old);
+    return -green__sigmask_set(how, set, old);
+}
+
+GREEN__INTERPOSE int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    if (!green__sigmask_green())
+        return green__reals()->sigprocmask(how, set, old);
+    return (int)green__set_errno(green__sigmask_set(how, set, old));
+}
+
+GREEN__INTERPOSE int sigpending(sigset_t *set)
+{
+    int r = green__reals()->sigpending(set);
+    if (r == 0 && green__sigmask_green())
+        set->__val[0] |= atomic_load(&green__tls_hub->current->sigpend);
     return r;
 }
 
@@ -143,8 +186,16 @@ GREEN__INTERPOSE int pause(void)
 GREEN__INTERPOSE int sigsuspend(const sigset_t *mask)
 {
     const sigset_t *volatile m = mask;  /* declared nonnull; EFAULT if not */
-    if (!m || !green__gate())
-        return green__reals()->sigsuspend(mask);  /* !m: no gate ran */
+    if (!m)
+        return green__reals()->sigsuspend(mask);  /* EFAULT */
+    if (!green__gate()) {  /* the real call, with the thread's own mask */
+        struct green__sigsave sv;
+        int r = green__sigmask_install(mask, &sv)
+                    ? (int)green__set_errno(-EINTR)
+                    : green__reals()->sigsuspend(mask);
+        green__sigmask_restore(&sv);
+        return r;
+    }
     green__testcancel();
     return intr_result(green__intr_suspend(mask));
 }

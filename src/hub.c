@@ -22,6 +22,7 @@
 #include "overflow.h"
 #include "ready.h"
 #include "real.h"
+#include "sigmask.h"
 #include "tid.h"
 #include "tls.h"
 #include "tp.h"
@@ -174,6 +175,7 @@ void green__hub_switch(struct green__hub *h)
     }
     /* Nothing may touch TLS between these two: the stack is still this
      * thread's, the TLS already the next one's. */
+    green__sigmask_switch(h, self, next ? next : &h->first);
     if (tp != self->tp)
         green__tp_set(tp);
     green__switch(&self->sp, to);
@@ -204,6 +206,7 @@ static void sched_main(void *arg)
         }
         h->current = next;
         next->state = GREEN__RUNNING;
+        green__sigmask_switch(h, &h->first, next);
         if (next->tp != h->first.tp)
             green__tp_set(next->tp);
         green__switch(&h->sched_sp, next->sp);
@@ -283,6 +286,7 @@ void green__hub_fork_child(void)
     h->fork_mark = green__thread_next_id();
     h->first_gone = self != &h->first;
     green__tls_fork_child(h->first.tp);  /* the scheduler runs on it */
+    green__sigmask_fork_child(h, self);  /* the child has the forker's */
     h->runq_head = h->runq_tail = NULL;
     h->nready = 0;
     h->reap = NULL;
@@ -344,6 +348,7 @@ static struct green__hub *create(void)
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
     h->live = 1;
+    green__sigmask_adopt(h);
     h->poll_after = green__config.poll_every;
     green__overflow_init_thread(&h->altstack);
     if (!h->is_main)  /* the main thread's hub lives until exit */

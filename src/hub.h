@@ -61,6 +61,11 @@ struct green__hub {
     struct green_thread *_Atomic intr_wait; /* intr.c: the thread in
                                        sigsuspend, which takes the
                                        process's signals, or NULL */
+    uint32_t sig_nblocked[64];      /* sigmask.c: live threads blocking
+                                       each signal */
+    uint32_t sig_threads;           /* ... out of these */
+    uint64_t sig_all;               /* the signals all of them block */
+    uint64_t sig_real;              /* the OS thread's mask, as set */
     struct green_thread first;      /* the adopted OS thread context */
 };
 

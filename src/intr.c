@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "oslock.h"
 #include "ready.h"
 #include "real.h"
+#include "sigmask.h"
 #include "thread.h"
 #include "wait.h"
 
@@ -96,7 +98,16 @@ static void mark(struct green_thread *t, int flags)
         green__unpark(t, -EINTR);
 }
 
-/* The green thread a signal is for (see intr.h), or NULL. */
+/* Whether t's own mask blocks sig (sigmask.h). */
+static bool blocks(const struct green_thread *t, int sig)
+{
+    return t && sig < 65 && (t->sigmask & green__sigbit(sig));
+}
+
+/* The green thread a signal is for (see intr.h), or NULL. A
+ * process-directed one goes, as the kernel picks a thread, to one that
+ * does not block it: the adopted context (main), the thread in
+ * sigsuspend, or the one running. */
 static struct green_thread *target(int sig, const siginfo_t *si)
 {
     struct green__hub *h = green__tls_hub;
@@ -109,7 +120,12 @@ static struct green_thread *target(int sig, const siginfo_t *si)
     if (!h)
         return NULL;
     struct green_thread *t = atomic_load(&h->intr_wait);
-    return t ? t : &h->first;
+    if (t && !blocks(t, sig))
+        return t;
+    if (!blocks(&h->first, sig) || h != green__tls_hub || !h->current ||
+        blocks(h->current, sig))
+        return &h->first;
+    return h->current;
 }
 
 static void trampoline(int sig, siginfo_t *si, void *uc)
@@ -122,6 +138,20 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
         atomic_store(&a->fn, (uintptr_t)SIG_DFL);
     note_main(green__tls_hub);
     struct green_thread *t = target(sig, si);
+    struct green__hub *h = green__tls_hub;
+    struct green_thread *cur = h ? h->current : NULL;
+    if (t && (blocks(t, sig) || (cur && cur != t && blocks(cur, sig)))) {
+        /* Not for the thread running here: pending on t, whose handler
+         * runs when t next runs and does not block it (green__intr_raise;
+         * the kernel's siginfo is not kept). */
+        atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
+        if (!blocks(t, sig)) {
+            mark(t, flags);
+            green__hub_poke(t->hub);  /* the hub wakes it (deliver) */
+        }
+        errno = saved;
+        return;
+    }
     if (t)
         mark(t, flags);
     errno = saved;
@@ -229,11 +259,15 @@ int green__intr_adopt(int sig)
     return r;
 }
 
-/* Normal context: ends t's park with -EINTR if a handler marked it. */
+/* Normal context: ends t's park with -EINTR if a handler marked it, or
+ * wakes it to run a handler left pending on it that it does not block
+ * (its park ends spuriously, and raises it as it ends). */
 static void deliver(struct green_thread *t)
 {
     if (__atomic_load_n(&t->intr, __ATOMIC_ACQUIRE) & HIT)
         green__unpark(t, -EINTR);
+    else if ((atomic_load(&t->sigpend) & ~t->sigmask) && t->state == GREEN__PARKED)
+        green__unpark(t, 0);
 }
 
 void green__intr_deliver(struct green__hub *h)
@@ -248,16 +282,22 @@ void green__intr_deliver(struct green__hub *h)
 /* Whether a pthread_kill of t can wait for t to raise it. */
 static bool deferrable(struct green_thread *t, int sig)
 {
-    sigset_t cur;
     return sig > 0 && sig < NSIG && t != t->hub->current &&
            t->state != GREEN__ENDED && atomic_load(&acts[sig].ours) &&
-           pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 &&
-           !sigismember(&cur, sig);
+           !(t->hub->sig_real & green__sigbit(sig));
 }
 
 int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
 {
     struct green__hub *h = t->hub;
+    if (!v && blocks(t, sig)) {
+        /* Pending on t until it unblocks it (green__sigmask_set) or takes
+         * it in sigwait, whose wait this ends (spuriously for others). */
+        atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
+        if (t != h->current)
+            green__unpark(t, 0);
+        return 0;
+    }
     if (!v && deferrable(t, sig)) {
         atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
         unsigned char f = __atomic_load_n(&t->intr, __ATOMIC_ACQUIRE);
@@ -277,7 +317,8 @@ int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
 void green__intr_raise(struct green_thread *t)
 {
     int saved = errno;
-    unsigned long pend = atomic_exchange(&t->sigpend, 0);
+    unsigned long pend = atomic_fetch_and(&t->sigpend, t->sigmask) &
+                         ~t->sigmask;  /* the blocked ones stay pending */
     for (int sig = 1; pend; sig++, pend >>= 1)
         if (pend & 1)
             green__real.pthread_kill(t->hub->os, sig);
@@ -286,14 +327,19 @@ void green__intr_raise(struct green_thread *t)
 
 int green__intr_pause(void)
 {
-    note_main(green__tls_hub);
-    for (;;) {
-        int r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
-        if (r == -ECANCELED)
-            return r;
-        if (r < 0)
-            return -EINTR;
-    }
+    struct green__hub *h = green__hub_get();
+    note_main(h);
+    /* Like sigsuspend's: the thread a process-directed signal that the
+     * running one blocks can go to (target). */
+    struct green_thread *me = h->current, *none = NULL;
+    bool listed = atomic_compare_exchange_strong(&h->intr_wait, &none, me);
+    int r;
+    do
+        r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
+    while (r == 0);
+    if (listed)
+        atomic_compare_exchange_strong(&h->intr_wait, &me, NULL);
+    return r == -ECANCELED ? r : -EINTR;
 }
 
 int green__intr_suspend(const sigset_t *mask)
@@ -305,23 +351,39 @@ int green__intr_suspend(const sigset_t *mask)
     atomic_store(&h->intr_wait, h->current);
     /* Signals pending and now unblocked run their handlers here: mark()
      * leaves the token that ends the park below at once. */
-    pthread_sigmask(SIG_SETMASK, mask, &old);
+    green__sigmask_set(SIG_SETMASK, mask, &old);
     do
         r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
     while (r == 0);
     atomic_store(&h->intr_wait, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    green__sigmask_set(SIG_SETMASK, &old, NULL);
     /* A handler that came after the park ended left a token: drop it,
      * or it would end the next, unrelated park. */
     green__park_flags(0, GREEN__NOCANCEL);
     return r == -ECANCELED ? r : -EINTR;
 }
 
-/* The real sigtimedwait with a zero timeout: the signal number, or
- * -errno (-EAGAIN: none pending). */
+/* A signal of set: first one a pthread_kill left pending on the caller
+ * (which blocks it), then the real sigtimedwait with a zero timeout. The
+ * signal number, or -errno (-EAGAIN: none pending). */
 static int take(const sigset_t *set, siginfo_t *info)
 {
     static const struct timespec zero;
+    struct green__hub *h = green__tls_hub;
+    struct green_thread *t = h ? h->current : NULL;
+    uint64_t mine = t ? atomic_load(&t->sigpend) & green__sigset_bits(set) : 0;
+    if (mine) {
+        int sig = __builtin_ctzll(mine) + 1;
+        atomic_fetch_and(&t->sigpend, ~green__sigbit(sig));
+        if (info) {
+            memset(info, 0, sizeof *info);
+            info->si_signo = sig;
+            info->si_code = SI_TKILL;
+            info->si_pid = getpid();
+            info->si_uid = getuid();
+        }
+        return sig;
+    }
     int n = green__real.sigtimedwait(set, info, &zero);
     return n >= 0 ? n : -errno;
 }

@@ -34,10 +34,11 @@
  *     pthread_kill and pthread_sigqueue of a green thread of the caller's
  *     own hub (green__intr_kill) interrupt that thread.
  *
- * Limits: one signal mask per OS thread, shared by its green threads
- * (sigprocmask and pthread_sigmask act for all of them, and sigsuspend's
- * mask holds for all of them while it waits); a handler runs on whatever
- * green thread's stack is running; a green thread that never yields
+ * Masks are per green thread (sigmask.h): a signal that the running
+ * thread blocks but its target does not is left pending on the target
+ * (t->sigpend), which raises it when it runs. Limits: a handler otherwise
+ * runs on whatever green thread's stack is running; a green thread that
+ * never yields
  * delays the interruption of the others until it does. */
 #ifndef GREEN_SRC_INTR_H
 #define GREEN_SRC_INTR_H

@@ -133,9 +133,10 @@ static int start_worker(void)
         return -ENOMEM;
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* The real call: the wrapper would set the caller's green mask. */
+    green__reals()->pthread_sigmask(SIG_SETMASK, &all, &old);
     int r = green__real.pthread_create(&th, &attr, worker, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    green__reals()->pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     return -r;
 }

@@ -175,6 +175,9 @@
     X(getpriority, NULL)              \
     /* signals (preload/signal.c) */  \
     X(sigaction, NULL)                \
+    X(pthread_sigmask, NULL)          \
+    X(sigprocmask, NULL)              \
+    X(sigpending, NULL)               \
     X(signal, NULL)                   \
     X(sysv_signal, NULL)              \
     X(sigset, NULL)                   \

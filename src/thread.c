@@ -18,6 +18,7 @@
 #include "key.h"
 #include "overflow.h"
 #include "real.h"
+#include "sigmask.h"
 #include "tid.h"
 #include "tls.h"
 #include "tp.h"
@@ -65,10 +66,12 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
                      context vanished: glibc's last thread exits so */
     t->state = GREEN__ENDED;
     h->live--;
+    green__sigmask_leave(h, t);
     h->reap = t;
     h->current = NULL;
     if (green__unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
+    green__sigmask_switch(h, t, &h->first);
     if (t->tp != h->first.tp)
         green__tp_set(h->first.tp);
     green__switch(&t->sp, h->sched_sp);
@@ -157,6 +160,7 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
         green_setname(t, attr->name);
     t->sp = green__context_make(s.lo, stack_top, entry, t);
     h->live++;
+    green__sigmask_inherit(h, t);
     green__hub_ready(h, t);
     return t;
 }

@@ -60,6 +60,7 @@ struct green_thread {
     _Alignas(16) unsigned char exc[32]; /* cancel.c: the unwind's
                                       _Unwind_Exception, which must outlive
                                       the frame that starts it */
+    uint64_t sigmask;              /* sigmask.c: its mask, bit sig - 1 */
     atomic_ulong sigpend;          /* intr.c: signals pthread_kill sent
                                       it (bit sig - 1), raised by the
                                       thread itself in its next park */

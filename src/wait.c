@@ -90,7 +90,8 @@ int green__park_flags(int64_t deadline, int flags)
     struct green_thread *t = h->current;
     ev_timer *w = (ev_timer *)t->timer;
     if (green__unlikely(
-            atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
+            atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
+            ~t->sigmask))
         green__intr_raise(t);  /* a pthread_kill's handler runs here */
     if (!(flags & GREEN__NOCANCEL)) {
         if (atomic_load_explicit(&t->cancel, memory_order_relaxed) &&
@@ -121,7 +122,8 @@ int green__park_flags(int64_t deadline, int flags)
     green__hub_switch(h);
     t->intr = 0;
     if (green__unlikely(
-            atomic_load_explicit(&t->sigpend, memory_order_relaxed)))
+            atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
+            ~t->sigmask))
         green__intr_raise(t);
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);

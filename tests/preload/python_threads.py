@@ -12,6 +12,11 @@ its threads were alive, and "elapsed S".
     handler sleeps 0.5 s, and 50 concurrent requests from threads of the
     same script; every body must be right, within 3 s, on 1 OS thread.
 
+  faulthandler: 10 sleeping threads and faulthandler's watchdog thread
+    (dump_traceback_later), which blocks every signal; signal.alarm(1)
+    must still interrupt main's time.sleep(5) with the handler's
+    exception, within 1.5 s, natively and under the preload.
+
 Usage: python_threads.py LIBRARY. Prints TAP.
 """
 import os
@@ -85,6 +90,28 @@ print("tasks", most)
 print("elapsed %.3f" % elapsed)
 '''
 
+FAULTHANDLER = r'''
+import faulthandler, signal, threading, time
+class Alarm(Exception):
+    pass
+def on_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, on_alarm)
+faulthandler.dump_traceback_later(30)
+threads = [threading.Thread(target=time.sleep, args=(2,), daemon=True) for _ in range(10)]
+for t in threads:
+    t.start()
+t0 = time.monotonic()
+signal.alarm(1)
+try:
+    time.sleep(5)
+    print("not interrupted")
+except Alarm:
+    print("interrupted by the alarm's handler")
+print("elapsed %.3f" % (time.monotonic() - t0))
+faulthandler.cancel_dump_traceback_later()
+'''
+
 
 class Script:
     """One run of a script, and what it printed."""
@@ -128,7 +155,7 @@ def main():
     lib = sys.argv[1]
     python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
     print("TAP version 13")
-    print("1..8")
+    print("1..11")
     if not os.path.isfile(lib):
         print("Bail out! no preload library at %s" % lib)
         return 1
@@ -158,6 +185,17 @@ def main():
               "http under LD_PRELOAD: within %g s (%s s; native %s s)" % (MAX_SECONDS, green.elapsed, native.elapsed),
               green)
     tap.check(green.tasks == 1, "http under LD_PRELOAD: 1 OS thread while the handlers slept (%s)" % green.tasks,
+              green)
+
+    native = Script(python, FAULTHANDLER, native_env)
+    tap.check(native.printed("interrupted by the alarm's handler"),
+              "faulthandler natively: the alarm interrupts main's sleep (%s s)" % native.elapsed, native)
+    green = Script(python, FAULTHANDLER, preload_env)
+    tap.check(green.printed("interrupted by the alarm's handler"),
+              "faulthandler under LD_PRELOAD: the alarm interrupts main's sleep although the watchdog "
+              "blocks every signal", green)
+    tap.check(green.elapsed is not None and green.elapsed < 1.5,
+              "faulthandler under LD_PRELOAD: within 1.5 s (%s s; native %s s)" % (green.elapsed, native.elapsed),
               green)
     return 1 if tap.failed else 0
 
