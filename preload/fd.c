@@ -13,6 +13,7 @@
 #include <stdarg.h>
 
 #include "shell.h"
+#include "tidcall.h"
 
 /* The info word of a socket made with this type argument. */
 static unsigned socket_info(int type)
@@ -98,6 +99,9 @@ GREEN__INTERPOSE int fcntl(int fd, int cmd, ...)
     va_start(ap, cmd);
     void *arg = va_arg(ap, void *);
     va_end(ap);
+    struct f_owner_ex own;
+    if (cmd == F_SETOWN_EX && green__fowner_tid(arg, &own, &arg) < 0)
+        return (int)green__set_errno(-ESRCH);
     int r = green__reals()->fcntl(fd, cmd, arg);
     if (r >= 0 && cmd == F_SETFL && green__io_tracking())
         green__fd_set_nonblock(fd, (int)(intptr_t)arg & O_NONBLOCK);

@@ -5,6 +5,7 @@
  * else. A signal mask goes to the real call (see mux.h). */
 #include "clock.h"
 #include "interpose.h"
+#include "intr.h"
 #include "sigmask.h"
 
 #include <errno.h>
@@ -31,11 +32,13 @@ GREEN__INTERPOSE int __poll_chk(struct pollfd *fds, nfds_t n, int timeout,
     return poll(fds, n, timeout);
 }
 
-/* The calls that install a sigmask for their wait make the real call,
- * which blocks the OS thread as the program asked, with the calling green
- * thread's own mask set to it meanwhile (sigmask.h); a signal already
- * pending on the thread alone that the mask unblocks ends the call with
- * EINTR at once, and then it is not made. */
+/* The calls that install a sigmask for their wait: the calling green
+ * thread's own mask is set to it meanwhile (sigmask.h), and the thread
+ * takes the process's signals while it waits (green__intr_listen), so a
+ * handler that the mask lets through ends the wait with EINTR, whichever
+ * green thread runs when it arrives. A signal already pending on the
+ * thread alone that the mask unblocks ends the call at once. Without the
+ * gate, the real call, which installs the mask in the kernel. */
 static int masked_intr(struct green__sigsave *sv)
 {
     green__sigmask_restore(sv);
@@ -48,21 +51,27 @@ static int masked_done(struct green__sigsave *sv, int r)
     return r;
 }
 
+/* A green wait (r = its -errno or count) as the thread that listens. */
+#define MASKED_GREEN(sv, wait)                  \
+    do {                                        \
+        bool listed_ = green__intr_listen();    \
+        long r_ = (wait);                       \
+        green__intr_unlisten(listed_);          \
+        green__sigmask_restore(&(sv));          \
+        return (int)green__set_errno(r_);       \
+    } while (0)
+
 GREEN__INTERPOSE int ppoll(struct pollfd *fds, nfds_t n,
                            const struct timespec *timeout,
                            const sigset_t *mask)
 {
-    if (mask) {
-        struct green__sigsave sv;
-        if (green__sigmask_install(mask, &sv))
-            return masked_intr(&sv);
-        return masked_done(&sv, green__real.ppoll(fds, n, timeout, mask));
-    }
+    struct green__sigsave sv;
+    if (green__sigmask_install(mask, &sv))
+        return masked_intr(&sv);
     if (!green__gate() || ts_bad(timeout) ||
         (timeout && !timeout->tv_sec && !timeout->tv_nsec))
-        return green__real.ppoll(fds, n, timeout, mask);
-    return (int)green__set_errno(
-        green__poll(fds, n, green__deadline_ts(timeout)));
+        return masked_done(&sv, green__real.ppoll(fds, n, timeout, mask));
+    MASKED_GREEN(sv, green__poll(fds, n, green__deadline_ts(timeout)));
 }
 
 GREEN__INTERPOSE int __ppoll_chk(struct pollfd *fds, nfds_t n,
@@ -103,29 +112,28 @@ GREEN__INTERPOSE int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
                              const struct timespec *timeout,
                              const sigset_t *mask)
 {
-    if (mask) {
-        struct green__sigsave sv;
-        if (green__sigmask_install(mask, &sv))
-            return masked_intr(&sv);
-        return masked_done(&sv, green__real.pselect(n, r, w, e, timeout, mask));
-    }
+    struct green__sigsave sv;
+    if (green__sigmask_install(mask, &sv))
+        return masked_intr(&sv);
     if (!green__gate() || ts_bad(timeout) ||
         (timeout && !timeout->tv_sec && !timeout->tv_nsec))
-        return green__real.pselect(n, r, w, e, timeout, mask);
-    return (int)green__set_errno(
-        green__select(n, r, w, e, green__deadline_ts(timeout)));
+        return masked_done(&sv, green__real.pselect(n, r, w, e, timeout, mask));
+    MASKED_GREEN(sv, green__select(n, r, w, e, green__deadline_ts(timeout)));
 }
 
-/* The epoll fd is itself pollable: park until it is readable. */
+/* The epoll fd is itself pollable: park until it is readable. Returns
+ * the count or -errno. */
 static int epoll_green(int epfd, struct epoll_event *ev, int max,
                        int64_t deadline)
 {
     for (int last = 0;;) {
         int n = green__real.epoll_wait(epfd, ev, max, 0);
+        if (n < 0)
+            return -errno;
         if (n != 0 || last)
             return n;
         if ((last = green__poll_one(epfd, deadline)) < 0)
-            return (int)green__set_errno(last);
+            return last;
     }
 }
 
@@ -134,37 +142,32 @@ GREEN__INTERPOSE int epoll_wait(int epfd, struct epoll_event *ev, int max,
 {
     if (!green__gate() || timeout == 0)
         return green__real.epoll_wait(epfd, ev, max, timeout);
-    return epoll_green(epfd, ev, max, green__deadline_ms(timeout));
+    return (int)green__set_errno(
+        epoll_green(epfd, ev, max, green__deadline_ms(timeout)));
 }
 
 GREEN__INTERPOSE int epoll_pwait(int epfd, struct epoll_event *ev, int max,
                                  int timeout, const sigset_t *mask)
 {
-    if (mask) {
-        struct green__sigsave sv;
-        if (green__sigmask_install(mask, &sv))
-            return masked_intr(&sv);
-        return masked_done(&sv, green__real.epoll_pwait(epfd, ev, max,
-                                                    timeout, mask));
-    }
+    struct green__sigsave sv;
+    if (green__sigmask_install(mask, &sv))
+        return masked_intr(&sv);
     if (!green__gate() || timeout == 0)
-        return green__real.epoll_pwait(epfd, ev, max, timeout, mask);
-    return epoll_green(epfd, ev, max, green__deadline_ms(timeout));
+        return masked_done(&sv, green__real.epoll_pwait(epfd, ev, max,
+                                                        timeout, mask));
+    MASKED_GREEN(sv, epoll_green(epfd, ev, max, green__deadline_ms(timeout)));
 }
 
 GREEN__INTERPOSE int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
                                   const struct timespec *timeout,
                                   const sigset_t *mask)
 {
-    if (mask) {
-        struct green__sigsave sv;
-        if (green__sigmask_install(mask, &sv))
-            return masked_intr(&sv);
-        return masked_done(&sv, green__real.epoll_pwait2(epfd, ev, max,
-                                                     timeout, mask));
-    }
+    struct green__sigsave sv;
+    if (green__sigmask_install(mask, &sv))
+        return masked_intr(&sv);
     if (!green__gate() || ts_bad(timeout) ||
         (timeout && !timeout->tv_sec && !timeout->tv_nsec))
-        return green__real.epoll_pwait2(epfd, ev, max, timeout, mask);
-    return epoll_green(epfd, ev, max, green__deadline_ts(timeout));
+        return masked_done(&sv, green__real.epoll_pwait2(epfd, ev, max,
+                                                         timeout, mask));
+    MASKED_GREEN(sv, epoll_green(epfd, ev, max, green__deadline_ts(timeout)));
 }

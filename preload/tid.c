@@ -6,6 +6,7 @@
  * of the translating wrappers: translate, fail as the kernel would, or
  * make the real call with the OS thread's id. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -134,6 +135,19 @@ static bool translate(long number, const long *a, int arg, long *out)
     b[arg] = os;
     *out = green__reals()->syscall(number, b[0], b[1], b[2], b[3], b[4], b[5]);
     return true;
+}
+
+int green__fowner_tid(void *arg, struct f_owner_ex *copy, void **out)
+{
+    const struct f_owner_ex *o = arg;
+    if (!o || o->type != F_OWNER_TID || !green__tid_green(o->pid))
+        return 0;  /* the kernel rules on it, EFAULT included */
+    pid_t os = green__tid_os(o->pid);
+    if (os < 0)
+        return os;
+    *copy = (struct f_owner_ex){F_OWNER_TID, os};
+    *out = copy;
+    return 0;
 }
 
 /* syscall(2) with a thread id: the same translations. */

@@ -14,6 +14,11 @@ pid_t green__tid_self(void);
  * thread of id tid. Returns 0 or -errno. */
 long green__tid_kill(pid_t tgid, pid_t tid, int sig, const siginfo_t *info);
 
+/* fcntl(F_SETOWN_EX) with F_OWNER_TID and a green id: *out becomes copy,
+ * naming its OS thread. Returns 0, or -ESRCH for an unknown green id. */
+struct f_owner_ex;
+int green__fowner_tid(void *arg, struct f_owner_ex *copy, void **out);
+
 /* syscall(number, a...) when number takes a thread id and a green one was
  * given: makes the call, sets *out (errno set as libc's syscall() would)
  * and returns true. Otherwise returns false: the caller makes it as is. */

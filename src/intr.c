@@ -325,20 +325,30 @@ void green__intr_raise(struct green_thread *t)
     errno = saved;
 }
 
-int green__intr_pause(void)
+bool green__intr_listen(void)
 {
     struct green__hub *h = green__hub_get();
+    struct green_thread *none = NULL;
     note_main(h);
-    /* Like sigsuspend's: the thread a process-directed signal that the
-     * running one blocks can go to (target). */
-    struct green_thread *me = h->current, *none = NULL;
-    bool listed = atomic_compare_exchange_strong(&h->intr_wait, &none, me);
+    return atomic_compare_exchange_strong(&h->intr_wait, &none, h->current);
+}
+
+void green__intr_unlisten(bool listed)
+{
+    struct green__hub *h = green__tls_hub;
+    struct green_thread *me = h->current;
+    if (listed)
+        atomic_compare_exchange_strong(&h->intr_wait, &me, NULL);
+}
+
+int green__intr_pause(void)
+{
+    bool listed = green__intr_listen();
     int r;
     do
         r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
     while (r == 0);
-    if (listed)
-        atomic_compare_exchange_strong(&h->intr_wait, &me, NULL);
+    green__intr_unlisten(listed);
     return r == -ECANCELED ? r : -EINTR;
 }
 

@@ -88,6 +88,13 @@ int green__intr_kill(struct green_thread *t, int sig, const union sigval *v);
  * signals on its OS thread, so that their handlers run now, on t. */
 void green__intr_raise(struct green_thread *t);
 
+/* Makes the calling green thread, about to wait, the one of its hub that
+ * takes process-directed signals (as sigsuspend's does), unless another
+ * already is; returns whether it became it. green__intr_unlisten(that)
+ * after the wait. */
+bool green__intr_listen(void);
+void green__intr_unlisten(bool listed);
+
 /* pause(), parked: until a handler runs for the calling green thread.
  * Returns -EINTR (or -ECANCELED for green_kill). May yield. */
 int green__intr_pause(void);

@@ -9,12 +9,16 @@
  *     it (sigpending says so there, not in main) until it unblocks it;
  *     the handler then runs on that thread.
  *  6. A child forked by a thread starts with that thread's mask.
+ *  7. ppoll, pselect and epoll_pwait unblock a signal for their wait only,
+ *     while the other threads go on running.
  * Knows nothing of libgreen. */
 #include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/time.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 
 #include "threaded.h"
 
@@ -235,6 +239,74 @@ static void fork_case(void)
     join(w);
 }
 
+static atomic_int ticks, ticking;
+
+static void *ticker(void *arg)
+{
+    (void)arg;
+    while (atomic_load(&ticking)) {
+        msleep(10);
+        atomic_fetch_add(&ticks, 1);
+    }
+    return NULL;
+}
+
+static void *kill_later(void *arg)
+{
+    (void)arg;
+    msleep(100);
+    kill(getpid(), SIGUSR1);
+    return NULL;
+}
+
+static void masked_wait(const char *what, int which, int fd, int ep)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    struct timespec ts = {2, 0};
+    struct pollfd pf = {fd, POLLIN, 0};
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    struct epoll_event ev;
+    atomic_store(&handled, 0);
+    atomic_store(&ticks, 0);
+    pthread_t k = spawn(kill_later, NULL);  /* blocks SIGUSR1, as main */
+    long ret = which == 0   ? ppoll(&pf, 1, &ts, &none)
+               : which == 1 ? pselect(fd + 1, &r, NULL, NULL, &ts, &none)
+                            : epoll_pwait(ep, &ev, 1, 2000, &none);
+    int e = errno;
+    int t = atomic_load(&ticks);
+    join(k);
+    printf("%s(empty pipe, 2 s, empty sigmask) = %ld %s; handler ran: %s; "
+           "other threads ran meanwhile: %s\n", what, ret,
+           ret < 0 ? ename(e) : "", atomic_load(&handled) ? "yes" : "no",
+           t >= 3 ? "yes" : "no");
+}
+
+static void masked_waits(void)
+{
+    set_handler(SIGUSR1, on_sig, 0);
+    block(SIG_BLOCK, SIGUSR1);
+    int p[2];
+    if (pipe(p) < 0)
+        die("pipe");
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    atomic_store(&ticking, 1);
+    pthread_t t = spawn(ticker, NULL);
+    masked_wait("ppoll", 0, p[0], ep);
+    masked_wait("pselect", 1, p[0], ep);
+    masked_wait("epoll_pwait", 2, p[0], ep);
+    atomic_store(&ticking, 0);
+    join(t);
+    close(ep);
+    close(p[0]);
+    close(p[1]);
+    block(SIG_UNBLOCK, SIGUSR1);
+}
+
 int main(void)
 {
     start_program();
@@ -244,5 +316,6 @@ int main(void)
     unblocked_case();
     pending_case();
     fork_case();
+    masked_waits();
     return finish_program("sig_masks");
 }

@@ -5,6 +5,7 @@
  * ending its pause(). sched_getaffinity() and getpriority() answer for a
  * worker's id; an id that no thread has fails with ESRCH. Knows nothing of
  * libgreen. */
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -105,6 +106,18 @@ int main(void)
     errno = 0;
     int prio = getpriority(PRIO_PROCESS, (id_t)pauser_id);
     printf("getpriority(PRIO_PROCESS, id) = %d %s\n", prio, ename(errno));
+    int sp[2];
+    if (pipe(sp) < 0)
+        die("pipe");
+    struct f_owner_ex own = {F_OWNER_TID, pauser_id}, back;
+    show("fcntl(F_SETOWN_EX, F_OWNER_TID id)", fcntl(sp[0], F_SETOWN_EX, &own));
+    show("fcntl(F_GETOWN_EX)", fcntl(sp[0], F_GETOWN_EX, &back));
+    yesno("  owned by a thread", back.type == F_OWNER_TID && back.pid > 0);
+    own.pid = 99999999;
+    show("fcntl(F_SETOWN_EX, F_OWNER_TID unused id)",
+         fcntl(sp[0], F_SETOWN_EX, &own));
+    close(sp[0]);
+    close(sp[1]);
     tgkill(getpid(), pauser_id, SIGUSR1);
     join(p);
 
