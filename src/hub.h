@@ -65,6 +65,13 @@ struct green__hub {
                                        each signal */
     uint32_t sig_threads;           /* ... out of these */
     uint64_t sig_all;               /* the signals all of them block */
+    _Atomic uint64_t sig_info_bits; /* intr.c: sig_deferred entries set */
+    struct green__sigdefer {        /* ... a signal deferred to one of
+                                       its threads: handler and info */
+        siginfo_t info;
+        uintptr_t fn;
+        int flags;
+    } sig_deferred[64];
     uint64_t sig_real;              /* the OS thread's mask, as set */
     struct green_thread first;      /* the adopted OS thread context */
 };

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "cancel.h"
@@ -106,8 +107,9 @@ static bool blocks(const struct green_thread *t, int sig)
 
 /* The green thread a signal is for (see intr.h), or NULL. A
  * process-directed one goes, as the kernel picks a thread, to one that
- * does not block it: the adopted context (main), the thread in
- * sigsuspend, or the one running. */
+ * does not block it: the adopted context (main) first, then the thread in
+ * sigsuspend or pause, then the one running; if all three block it, to
+ * main, where it waits until main unblocks it. */
 static struct green_thread *target(int sig, const siginfo_t *si)
 {
     struct green__hub *h = green__tls_hub;
@@ -119,13 +121,39 @@ static struct green_thread *target(int sig, const siginfo_t *si)
         h = atomic_load(&main_hub);
     if (!h)
         return NULL;
+    if (!blocks(&h->first, sig))
+        return &h->first;
     struct green_thread *t = atomic_load(&h->intr_wait);
     if (t && !blocks(t, sig))
         return t;
-    if (!blocks(&h->first, sig) || h != green__tls_hub || !h->current ||
-        blocks(h->current, sig))
-        return &h->first;
-    return h->current;
+    if (h == green__tls_hub && h->current && !blocks(h->current, sig))
+        return h->current;
+    return &h->first;
+}
+
+/* Leaves sig pending on t, keeping the handler the kernel chose (which
+ * SA_RESETHAND may have reset since) and its siginfo, for
+ * green__intr_raise to call on t (one per signal and hub: standard
+ * signals do not queue). Async-signal-safe. */
+static void defer(struct green_thread *t, int sig, const siginfo_t *si,
+                  uintptr_t fn, int flags)
+{
+    struct green__hub *h = t->hub;
+    struct green__sigdefer *d = &h->sig_deferred[sig - 1];
+    d->info = *si;
+    d->fn = fn;
+    d->flags = flags;
+    atomic_fetch_or(&h->sig_info_bits, green__sigbit(sig));
+    atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
+    if (!blocks(t, sig)) {
+        mark(t, flags);
+        green__hub_poke(h);  /* the hub wakes it (deliver) */
+    }
+}
+
+static bool is_fn(uintptr_t fn)
+{
+    return fn != (uintptr_t)SIG_DFL && fn != (uintptr_t)SIG_IGN;
 }
 
 static void trampoline(int sig, siginfo_t *si, void *uc)
@@ -140,15 +168,14 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
     struct green_thread *t = target(sig, si);
     struct green__hub *h = green__tls_hub;
     struct green_thread *cur = h ? h->current : NULL;
-    if (t && (blocks(t, sig) || (cur && cur != t && blocks(cur, sig)))) {
-        /* Not for the thread running here: pending on t, whose handler
-         * runs when t next runs and does not block it (green__intr_raise;
-         * the kernel's siginfo is not kept). */
-        atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
-        if (!blocks(t, sig)) {
-            mark(t, flags);
-            green__hub_poke(t->hub);  /* the hub wakes it (deliver) */
-        }
+    /* Not for what runs here (another green thread of this hub, or the
+     * scheduler), or blocked by its target: pending on the target, whose
+     * handler runs when it next runs and does not block it. A target on
+     * another hub, which may not run for a while, gets the handler here,
+     * as before; so does a green__intr_kill, which chose its way. */
+    if (t && sig < 65 && !kill_to && is_fn(fn) &&
+        ((t->hub == h && t != cur) || blocks(t, sig))) {
+        defer(t, sig, si, fn, flags);
         errno = saved;
         return;
     }
@@ -163,10 +190,6 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
         ((void (*)(int))fn)(sig);
 }
 
-static bool is_fn(uintptr_t fn)
-{
-    return fn != (uintptr_t)SIG_DFL && fn != (uintptr_t)SIG_IGN;
-}
 
 /* The program's view of the kernel's action k, taken while the table's
  * entry was a (its state before the call). */
@@ -314,14 +337,39 @@ int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
     return r;
 }
 
+/* A deferred handler, called as the kernel would have called it (a
+ * context of its own: getcontext returns twice, so not in a loop). */
+static __attribute__((noinline)) void call_deferred(int sig,
+                                                    struct green__sigdefer d)
+{
+    ucontext_t uc;
+    getcontext(&uc);
+    if (d.flags & SA_SIGINFO)
+        ((void (*)(int, siginfo_t *, void *))d.fn)(sig, &d.info, &uc);
+    else
+        ((void (*)(int))d.fn)(sig);
+}
+
 void green__intr_raise(struct green_thread *t)
 {
     int saved = errno;
     unsigned long pend = atomic_fetch_and(&t->sigpend, t->sigmask) &
                          ~t->sigmask;  /* the blocked ones stay pending */
-    for (int sig = 1; pend; sig++, pend >>= 1)
-        if (pend & 1)
-            green__real.pthread_kill(t->hub->os, sig);
+    struct green__hub *h = t->hub;
+    for (int sig = 1; pend; sig++, pend >>= 1) {
+        if (!(pend & 1))
+            continue;
+        /* A signal the trampoline deferred: its handler, called here on
+         * t with the kernel's siginfo. One from green__intr_kill: raised
+         * on this OS thread, so its handler runs now, on t. */
+        uint64_t bit = green__sigbit(sig);
+        if (atomic_fetch_and(&h->sig_info_bits, ~bit) & bit) {
+            errno = saved;
+            call_deferred(sig, h->sig_deferred[sig - 1]);
+            continue;
+        }
+        green__real.pthread_kill(h->os, sig);
+    }
     errno = saved;
 }
 

@@ -23,10 +23,11 @@
  *     it was meant for, and no token is left for a later wait.
  *   - Which green thread, as the kernel picks an OS thread: a
  *     process-directed signal (kill, alarm, setitimer, timer_create,
- *     sigqueue, SIGCHLD) goes to the adopted context of the OS thread it
- *     arrived on (the program's main thread, on the main OS thread;
- *     the main hub's if it arrived on a thread without a hub), or to the
- *     green thread of that hub that is in sigsuspend. A thread-directed
+ *     sigqueue, SIGCHLD) goes, among the green threads of the hub of the
+ *     OS thread it arrived on (the main hub's if that has none), to the
+ *     first that does not block it of: the adopted context (the main
+ *     thread, on the main OS thread), the thread in sigsuspend, pause or
+ *     a masked ppoll/pselect/epoll_pwait, the one running. A thread-directed
  *     one (raise, tgkill, pthread_kill of an OS thread; SIGPIPE, SIGXFSZ
  *     and SIGSYS, which the kernel sends to the thread that caused them)
  *     goes to the green thread running, which is not parked (nothing to
@@ -34,12 +35,14 @@
  *     pthread_kill and pthread_sigqueue of a green thread of the caller's
  *     own hub (green__intr_kill) interrupt that thread.
  *
- * Masks are per green thread (sigmask.h): a signal that the running
- * thread blocks but its target does not is left pending on the target
- * (t->sigpend), which raises it when it runs. Limits: a handler otherwise
- * runs on whatever green thread's stack is running; a green thread that
- * never yields
- * delays the interruption of the others until it does. */
+ * Masks are per green thread (sigmask.h). A signal whose target is not
+ * what runs here (another green thread of this hub, or the scheduler), or
+ * blocks it, is not handled by the trampoline: it is left pending on the
+ * target (t->sigpend, with the handler and siginfo in the hub), which is
+ * woken and calls the handler as it resumes (green__intr_raise). Limits:
+ * a target on another hub gets the handler where the signal arrived; a
+ * green thread that never yields delays the others' handlers and
+ * interruptions until it does. */
 #ifndef GREEN_SRC_INTR_H
 #define GREEN_SRC_INTR_H
 
