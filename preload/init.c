@@ -74,7 +74,8 @@ static const char *const wrappers[] = {
     "sigtimedwait", "pthread_sigmask", "sigprocmask", "sigpending",
     /* processes (preload/process.c) */
     "vfork", "fork", "_Fork", "waitpid", "wait", "wait3", "wait4", "waitid",
-    "system", "popen", "pclose",
+    "system", "popen", "pclose", "posix_spawn", "posix_spawnp", "execve",
+    "execv", "execvp", "execvpe", "fexecve",
     /* DNS, NSS, files (preload/dns.c, file.c) */
     "getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname2",
     "gethostbyaddr", "gethostbyname_r", "gethostbyname2_r",

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "proc.h"
 #include "shell.h"
+#include "sigmask.h"
 #include "wait.h"
 
 GREEN__INTERPOSE pid_t fork(void)
@@ -104,6 +105,76 @@ GREEN__INTERPOSE int system(const char *line)
     if (spawn_err)
         errno = spawn_err;
     return (int)green__set_errno(r);
+}
+
+/* A new program, or a child spawned without POSIX_SPAWN_SETSIGMASK,
+ * starts with the signal mask of the thread that made it: the OS
+ * thread's real mask is that green thread's own for the call
+ * (src/sigmask.h). glibc's internal execs (execl*, system's spawn) are
+ * reached only through these or the wrappers above. */
+GREEN__INTERPOSE int posix_spawn(pid_t *pid, const char *path,
+                                 const posix_spawn_file_actions_t *fa,
+                                 const posix_spawnattr_t *attr,
+                                 char *const argv[], char *const envp[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->posix_spawn(pid, path, fa, attr, argv, envp);
+    green__sigmask_end_own();
+    return r;
+}
+
+GREEN__INTERPOSE int posix_spawnp(pid_t *pid, const char *file,
+                                  const posix_spawn_file_actions_t *fa,
+                                  const posix_spawnattr_t *attr,
+                                  char *const argv[], char *const envp[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->posix_spawnp(pid, file, fa, attr, argv, envp);
+    green__sigmask_end_own();
+    return r;
+}
+
+/* The exec family: only a failed exec comes back. */
+GREEN__INTERPOSE int execve(const char *path, char *const argv[],
+                            char *const envp[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->execve(path, argv, envp);
+    green__sigmask_end_own();
+    return r;
+}
+
+GREEN__INTERPOSE int execv(const char *path, char *const argv[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->execv(path, argv);
+    green__sigmask_end_own();
+    return r;
+}
+
+GREEN__INTERPOSE int execvp(const char *file, char *const argv[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->execvp(file, argv);
+    green__sigmask_end_own();
+    return r;
+}
+
+GREEN__INTERPOSE int execvpe(const char *file, char *const argv[],
+                             char *const envp[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->execvpe(file, argv, envp);
+    green__sigmask_end_own();
+    return r;
+}
+
+GREEN__INTERPOSE int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    green__sigmask_begin_own();
+    int r = green__reals()->fexecve(fd, argv, envp);
+    green__sigmask_end_own();
+    return r;
 }
 
 /* Always ours (unless GREEN_DISABLE), even where nothing else could run

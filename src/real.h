@@ -23,6 +23,7 @@
 #include <semaphore.h>
 #include <shadow.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -197,6 +198,13 @@
     X(wait4, NULL)                    \
     X(waitid, NULL)                   \
     X(system, NULL)                   \
+    X(posix_spawn, NULL)              \
+    X(posix_spawnp, NULL)             \
+    X(execve, NULL)                   \
+    X(execv, NULL)                    \
+    X(execvp, NULL)                   \
+    X(execvpe, NULL)                  \
+    X(fexecve, NULL)                  \
     X(popen, NULL)                    \
     X(pclose, NULL)                   \
     /* offload, DNS, NSS, files (preload/dns.c, nss.c, file.c) */ \

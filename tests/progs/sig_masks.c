@@ -8,11 +8,13 @@
  *  5. A pthread_kill of a thread that blocks the signal stays pending on
  *     it (sigpending says so there, not in main) until it unblocks it;
  *     the handler then runs on that thread.
- *  6. A child forked by a thread starts with that thread's mask.
+ *  6. A child forked or posix_spawn()ed by a thread starts with that
+ *     thread's mask.
  *  7. ppoll, pselect and epoll_pwait unblock a signal for their wait only,
  *     while the other threads go on running.
  * Knows nothing of libgreen. */
 #include <semaphore.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/time.h>
@@ -21,6 +23,8 @@
 #include <sys/select.h>
 
 #include "threaded.h"
+
+extern char **environ;
 
 static atomic_int stop_watchdog;
 static _Atomic pid_t handled_on;
@@ -225,6 +229,20 @@ static void *forker(void *arg)
     return (void *)(intptr_t)reap(pid);
 }
 
+/* posix_spawn of grep, which prints the mask it started with. */
+static void *spawner(void *arg)
+{
+    (void)arg;
+    block(SIG_BLOCK, SIGUSR1);
+    char *argv[] = {"grep", "^SigBlk", "/proc/self/status", NULL};
+    pid_t pid;
+    printf("posix_spawn from a thread that blocks SIGUSR1 (bit 0x200):\n");
+    int r = posix_spawn(&pid, "/bin/grep", NULL, NULL, argv, environ);
+    if (r)
+        die_rc("posix_spawn", r);
+    return (void *)(intptr_t)reap(pid);
+}
+
 static void fork_case(void)
 {
     int st = (int)(intptr_t)join(spawn(forker, (void *)(intptr_t)SIGUSR1));
@@ -235,6 +253,7 @@ static void fork_case(void)
     st = (int)(intptr_t)join(spawn(forker, (void *)0));
     status_line("child of a thread that blocks nothing, beside the watchdog "
                 "(11: not blocked)", st);
+    join(spawn(spawner, NULL));
     atomic_store(&stop_watchdog, 1);
     join(w);
 }
