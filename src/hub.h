@@ -71,6 +71,7 @@ struct green__hub {
         siginfo_t info;
         uintptr_t fn;
         int flags;
+        uint64_t mask;              /* its sa_mask */
     } sig_deferred[64];
     uint64_t sig_real;              /* the OS thread's mask, as set */
     struct green_thread first;      /* the adopted OS thread context */

@@ -38,6 +38,7 @@
 struct act {
     _Atomic uintptr_t fn;  /* its sa_handler or sa_sigaction */
     atomic_int flags;      /* its sa_flags (SA_SIGINFO as it asked) */
+    _Atomic uint64_t mask; /* its sa_mask, signals 1..64 */
     atomic_bool ours;      /* the kernel's action was set by us */
 };
 
@@ -143,6 +144,7 @@ static void defer(struct green_thread *t, int sig, const siginfo_t *si,
     d->info = *si;
     d->fn = fn;
     d->flags = flags;
+    d->mask = atomic_load(&acts[sig].mask);
     atomic_fetch_or(&h->sig_info_bits, green__sigbit(sig));
     atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
     if (!blocks(t, sig)) {
@@ -222,6 +224,7 @@ int green__intr_sigaction(int sig, const struct sigaction *act,
         k.sa_sigaction = trampoline;
         k.sa_flags |= SA_SIGINFO;
         atomic_store(&a->flags, act->sa_flags);
+        atomic_store(&a->mask, green__sigset_bits(&act->sa_mask));
         atomic_store(&a->fn, (uintptr_t)act->sa_handler);
     }
     int r = real->sigaction(sig, tramp ? &k : act, &kold) < 0 ? -errno : 0;
@@ -269,6 +272,7 @@ int green__intr_adopt(int sig)
         atomic_store(&a->ours, false);
     } else {
         atomic_store(&a->flags, k.sa_flags);
+        atomic_store(&a->mask, green__sigset_bits(&k.sa_mask));
         atomic_store(&a->fn, (uintptr_t)k.sa_handler);
         k.sa_sigaction = trampoline;
         k.sa_flags |= SA_SIGINFO;
@@ -337,17 +341,26 @@ int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
     return r;
 }
 
-/* A deferred handler, called as the kernel would have called it (a
- * context of its own: getcontext returns twice, so not in a loop). */
+/* A deferred handler, called as the kernel would have called it: with
+ * the action's sa_mask and the signal itself (unless SA_NODEFER) added to
+ * the thread's mask meanwhile, and a context of its own (getcontext
+ * returns twice, hence a function of its own, not in a loop). */
 static __attribute__((noinline)) void call_deferred(int sig,
                                                     struct green__sigdefer d)
 {
+    sigset_t add, old;
+    green__sigset_from(&add, d.mask | (d.flags & SA_NODEFER
+                                           ? 0 : green__sigbit(sig)));
+    green__sigmask_set(SIG_BLOCK, &add, &old);
     ucontext_t uc;
     getcontext(&uc);
     if (d.flags & SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))d.fn)(sig, &d.info, &uc);
     else
         ((void (*)(int))d.fn)(sig);
+    int saved = errno;
+    green__sigmask_set(SIG_SETMASK, &old, NULL);  /* may run the next */
+    errno = saved;
 }
 
 void green__intr_raise(struct green_thread *t)
