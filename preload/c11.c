@@ -58,6 +58,8 @@ GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
 {
     struct green_thread *t = green__pthr_of(thr);
     void *v;
+    if (!t && green__pthr_ours(thr))
+        return thrd_result(-green__pthr_gone(thr));
     if (!t)
         return green__reals()->thrd_join(thr, res);
     int r = green__pthr_join(t, &v, GREEN_NEVER);
@@ -69,6 +71,8 @@ GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
 GREEN__INTERPOSE int thrd_detach(thrd_t thr)
 {
     struct green_thread *t = green__pthr_of(thr);
+    if (!t && green__pthr_ours(thr))
+        return thrd_result(-green__pthr_gone(thr));
     if (!t)
         return green__reals()->thrd_detach(thr);
     return thrd_result(-green__detach(t));

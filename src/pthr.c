@@ -53,32 +53,69 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     struct green_thread *self = green__self();
     if (!self)
         return -EAGAIN;
+    uint64_t h = green__handle_make(NULL);
+    if (!h)
+        return -EAGAIN;
     int saved = errno;
     struct green_thread *t = green_spawn(fn, arg, &ga);
     int err = errno;
     errno = saved;
-    if (!t)
+    if (!t) {
+        green__handle_free(h, false);
         return -err;
+    }
+    green__handle_bind(h, t);
+    t->handle = h;
     t->pthread = true;
     __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
                                     skips atomics while it is set */
     memcpy(t->name, self->name, sizeof t->name);
-    *out = (pthread_t)t;
+    *out = (pthread_t)h;
     return 0;
 }
 
 pthread_t green__pthr_self(void)
 {
     struct green_thread *t = green__pthr_current();
-    if (t)
-        return (pthread_t)t;
-    return green__reals()->pthread_self();
+    if (!t)
+        return green__reals()->pthread_self();
+    if (green__unlikely(!t->handle)) {
+        /* A green_spawn'd thread: its handle is made when first asked. */
+        t->handle = green__handle_make(t);
+        green__assert(t->handle, "no memory for a pthread_t");
+    }
+    return (pthread_t)t->handle;
 }
 
-pthread_t green__pthr_os(pthread_t th)
+int green__pthr_gone(pthread_t th)
+{
+    return green__handle_detached(th) ? -EINVAL : -ESRCH;
+}
+
+/* Whether th, ours, names no thread or one that ended. */
+static bool ended(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
-    return t ? t->hub->os : th;
+    return !t || atomic_load(&t->join) == GREEN__JOIN_ENDED;
+}
+
+int green__pthr_os(pthread_t th, pthread_t *os)
+{
+    if (!green__pthr_ours(th)) {
+        *os = th;
+        return 0;
+    }
+    struct green_thread *t = green__pthr_of(th);
+    if (!t || atomic_load(&t->join) == GREEN__JOIN_ENDED)
+        return -ESRCH;
+    *os = t->hub->os;
+    return 0;
+}
+
+int green__pthr_kill_gone(int sig)
+{
+    /* SIGCANCEL and SIGSETXID, which glibc keeps for itself. */
+    return sig == __SIGRTMIN || sig == __SIGRTMIN + 1 ? -EINVAL : 0;
 }
 
 int green__pthr_join(struct green_thread *t, void **result, int64_t deadline)
@@ -100,27 +137,42 @@ int green__pthr_tryjoin(struct green_thread *t, void **result)
     return j == GREEN__JOIN_DETACHED ? -EINVAL : -EBUSY;
 }
 
-int green__pthr_setname(struct green_thread *t, const char *name)
+int green__pthr_tryjoin_gone(pthread_t th)
+{
+    return green__handle_detached(th) ? -EINVAL : -EBUSY;
+}
+
+#define NAME_MAX_LEN (sizeof ((struct green_thread *)0)->name)
+
+int green__pthr_setname(pthread_t th, const char *name)
 {
     size_t len = strlen(name);
-    if (len >= sizeof t->name)
+    if (len >= NAME_MAX_LEN)
         return -ERANGE;
-    memcpy(t->name, name, len + 1);
+    if (ended(th))
+        return -ENOENT;
+    memcpy(green__pthr_of(th)->name, name, len + 1);
     return 0;
 }
 
-int green__pthr_getname(struct green_thread *t, char *buf, size_t len)
+int green__pthr_getname(pthread_t th, char *buf, size_t len)
 {
-    if (len < sizeof t->name)
+    if (len < NAME_MAX_LEN)
         return -ERANGE;  /* glibc asks for room for any name */
+    if (ended(th))
+        return -ENOENT;
+    struct green_thread *t = green__pthr_of(th);
     if (!t->name[0])
         return -green__real.pthread_getname_np(t->hub->os, buf, len);
     memcpy(buf, t->name, sizeof t->name);
     return 0;
 }
 
-int green__pthr_getattr(struct green_thread *t, pthread_attr_t *attr)
+int green__pthr_getattr(pthread_t th, pthread_attr_t *attr)
 {
+    struct green_thread *t = green__pthr_of(th);
+    if (!t)
+        return -ESRCH;
     int r = pthread_attr_init(attr);
     if (r)
         return -r;

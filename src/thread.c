@@ -14,6 +14,7 @@
 #include "common.h"
 #include "config.h"
 #include "context.h"
+#include "handle.h"
 #include "hub.h"
 #include "key.h"
 #include "overflow.h"
@@ -85,14 +86,16 @@ static void entry(void *arg)
     end(t, t->pthread ? green__cancel_start(t) : t->fn(t->arg));
 }
 
-/* Frees an ended thread's stack (nothing for an adopted thread). */
-static void thread_free(struct green_thread *t)
+/* Frees an ended thread's stack (nothing for an adopted thread); its
+ * pthread_t, if it has one, names no thread from now on. */
+static void thread_free(struct green_thread *t, bool detached)
 {
     if (!t->stack.hi || t == &t->hub->first)
         return;
     struct green__hub *h = green__hub_current();
     struct green__stack s = t->stack;  /* t lives on s */
-    t->magic = 0;
+    if (t->handle)
+        green__handle_free(t->handle, detached);
     if (t->tp != t->hub->first.tp)
         green__tls_free(t->tp);
     if (t->tid_known)
@@ -104,7 +107,7 @@ void green__thread_reap(struct green_thread *t)
 {
     uintptr_t j = atomic_exchange(&t->join, GREEN__JOIN_ENDED);
     if (j == GREEN__JOIN_DETACHED)
-        thread_free(t);
+        thread_free(t, true);
     else if (j != GREEN__JOIN_NONE)
         green__unpark((struct green_thread *)j, 0);
 }
@@ -142,7 +145,6 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
         }
     }
     t->hub = h;
-    t->magic = green__thread_magic(t);
     t->id = green__thread_next_id();
     t->fn = fn;
     t->arg = arg;
@@ -219,7 +221,7 @@ int green__join(struct green_thread *t, void **result, int64_t deadline)
     }
     if (result)
         *result = t->result;
-    thread_free(t);
+    thread_free(t, false);
     return 0;
 }
 
@@ -236,7 +238,7 @@ int green__detach(struct green_thread *t)
     if (j != GREEN__JOIN_ENDED)
         return -EINVAL;
     /* Ended but never joined: detaching takes over freeing it. */
-    thread_free(t);
+    thread_free(t, true);
     return 0;
 }
 

@@ -33,7 +33,8 @@ struct green_thread {
     void *sp;                      /* saved context while not running */
     void *tp;                      /* thread pointer: its own TLS block's
                                       (tls.h), or its OS thread's */
-    uintptr_t magic;               /* pthr.c: marks a pthread_t of ours */
+    uint64_t handle;               /* handle.h: its pthread_t, 0 until
+                                      pthr.c makes one */
     struct green__hub *hub;        /* owner for life: threads never migrate */
     struct green_thread *next;     /* run queue link */
     struct green__wnode { struct green__wnode *_Atomic next; }
@@ -74,14 +75,6 @@ struct green_thread {
     size_t tls_size;               /* bytes at its top for the TLS block */
     char name[16];
 };
-
-/* t->magic of a live green thread: a pthread_t is ours if it points at
- * a green thread whose magic matches its address. */
-#define GREEN__THREAD_MAGIC ((uintptr_t)0x677265656e746872u)
-static inline uintptr_t green__thread_magic(const struct green_thread *t)
-{
-    return (uintptr_t)t ^ GREEN__THREAD_MAGIC;
-}
 
 /* green_join and green_detach, returning 0 or -errno. */
 int green__join(struct green_thread *t, void **result, int64_t deadline);
