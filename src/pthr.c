@@ -41,12 +41,23 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg)
 {
     green_attr_t ga = {green__config.pthread_stack_size, NULL, 0, 0};
+    void *stack = NULL;
     if (attr) {
         size_t size;
         int detach;
         if (pthread_attr_getstacksize(attr, &size) == 0 &&
             size != glibc_default_stack())
             ga.stack_size = size;
+        /* glibc keeps the top of a caller's stack, NULL if none was set,
+         * and its getstack answers top - size; setstackaddr alone means
+         * the default size below that top. */
+        void *lo;
+        if (pthread_attr_getstack(attr, &lo, &size) == 0 &&
+            (uintptr_t)lo + size != 0) {
+            uintptr_t top = (uintptr_t)lo + size;
+            ga.stack_size = size ? size : glibc_default_stack();
+            stack = (void *)(top - ga.stack_size);
+        }
         if (pthread_attr_getdetachstate(attr, &detach) == 0)
             ga.detached = detach == PTHREAD_CREATE_DETACHED;
     }
@@ -57,7 +68,7 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     if (!h)
         return -EAGAIN;
     int saved = errno;
-    struct green_thread *t = green_spawn(fn, arg, &ga);
+    struct green_thread *t = green__spawn(fn, arg, &ga, stack);
     int err = errno;
     errno = saved;
     if (!t) {

@@ -114,6 +114,12 @@ void green__thread_reap(struct green_thread *t)
 
 green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
 {
+    return green__spawn(fn, arg, attr, NULL);
+}
+
+green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                     void *stack)
+{
     struct green__hub *h = green__hub_get();
     if (!h)
         return errno = EAGAIN, NULL;
@@ -125,12 +131,20 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     bool own_tls = !(attr && attr->shared_tls) && !green__config.tls_shared &&
                    green__tls_setup();
     size_t tls_size = own_tls ? green__tls_size() : 0;
-    if (size <= ((size_t)1 << 40))
-        size += tls_size;
     struct green__stack s;
-    int r = green__stack_alloc(&h->stacks, size, &s);
-    if (r < 0)
-        return errno = r == -EINVAL ? EINVAL : EAGAIN, NULL;
+    if (stack) {
+        if (size < sizeof(struct green_thread) + 64 + tls_size +
+                       GREEN__USER_STACK_REST)
+            return errno = EINVAL, NULL;
+        s = (struct green__stack){.lo = stack, .hi = (char *)stack + size,
+                                  .canary = green__stack_zero, .user = true};
+    } else {
+        if (size <= ((size_t)1 << 40))
+            size += tls_size;
+        int r = green__stack_alloc(&h->stacks, size, &s);
+        if (r < 0)
+            return errno = r == -EINVAL ? EINVAL : EAGAIN, NULL;
+    }
     uintptr_t top = ((uintptr_t)s.hi - sizeof(struct green_thread)) & ~63ul;
     struct green_thread *t = (struct green_thread *)top;
     memset(t, 0, sizeof *t);

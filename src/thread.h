@@ -76,6 +76,14 @@ struct green_thread {
     char name[16];
 };
 
+/* green_spawn, on the caller's memory [stack, stack + attr->stack_size)
+ * if stack is not NULL (pthread_attr_setstack): the thread's struct, TLS
+ * and TCB go at its top, as glibc puts them, and it is never freed.
+ * EINVAL if that leaves less than GREEN__USER_STACK_REST bytes. */
+#define GREEN__USER_STACK_REST 4096
+green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                     void *stack);
+
 /* green_join and green_detach, returning 0 or -errno. */
 int green__join(struct green_thread *t, void **result, int64_t deadline);
 int green__detach(struct green_thread *t);
