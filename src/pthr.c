@@ -37,17 +37,52 @@ static size_t glibc_default_stack(void)
     return size;
 }
 
+/* The part of pthread_create's attribute that libgreen does not act on
+ * but pthread_getattr_np reports: the guard size, rounded up to pages,
+ * and an explicit scheduling (its priority checked against the policy's
+ * range, as glibc checks it). Returns 0 or -EINVAL. */
+static int sched_and_guard(const pthread_attr_t *attr, bool user_stack,
+                           struct green__pthr_attr *pa)
+{
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t guard = page;
+    int inherit = PTHREAD_INHERIT_SCHED;
+    struct sched_param sp = {0};
+    if (attr) {
+        pthread_attr_getguardsize(attr, &guard);
+        size_t rounded = (guard + page - 1) & ~(page - 1);
+        if (rounded < guard && !user_stack)
+            return -EINVAL;  /* glibc's overflow check */
+        guard = rounded;
+        pthread_attr_getinheritsched(attr, &inherit);
+    }
+    if (inherit == PTHREAD_EXPLICIT_SCHED) {
+        pthread_attr_getschedpolicy(attr, &pa->policy);
+        pthread_attr_getschedparam(attr, &sp);
+        if (sp.sched_priority < sched_get_priority_min(pa->policy) ||
+            sp.sched_priority > sched_get_priority_max(pa->policy))
+            return -EINVAL;
+        pa->explicit_sched = true;
+        pa->priority = sp.sched_priority;
+    }
+    pa->guard = user_stack ? 0 : guard;  /* glibc puts none there */
+    return 0;
+}
+
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg)
 {
     green_attr_t ga = {green__config.pthread_stack_size, NULL, 0, 0};
     void *stack = NULL;
+    size_t asked = 0;
     if (attr) {
         size_t size;
         int detach;
         if (pthread_attr_getstacksize(attr, &size) == 0 &&
             size != glibc_default_stack())
-            ga.stack_size = size;
+            ga.stack_size = asked = size;
         /* glibc keeps the top of a caller's stack, NULL if none was set,
          * and its getstack answers top - size; setstackaddr alone means
          * the default size below that top. */
@@ -57,6 +92,7 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
             uintptr_t top = (uintptr_t)lo + size;
             ga.stack_size = size ? size : glibc_default_stack();
             stack = (void *)(top - ga.stack_size);
+            asked = 0;  /* the caller's memory is reported as it is */
         }
         if (pthread_attr_getdetachstate(attr, &detach) == 0)
             ga.detached = detach == PTHREAD_CREATE_DETACHED;
@@ -64,6 +100,10 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     struct green_thread *self = green__self();
     if (!self)
         return -EAGAIN;
+    struct green__pthr_attr pa = {0};  /* checked before a spawn */
+    int bad = sched_and_guard(attr, stack != NULL, &pa);
+    if (bad)
+        return bad;
     uint64_t h = green__handle_make(NULL);
     if (!h)
         return -EAGAIN;
@@ -78,6 +118,8 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     green__handle_bind(h, t);
     t->handle = h;
     t->pthread = true;
+    t->pattr = pa;
+    t->pattr.stack = asked;
     __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
                                     skips atomics while it is set */
     memcpy(t->name, self->name, sizeof t->name);
@@ -187,10 +229,34 @@ int green__pthr_getattr(pthread_t th, pthread_attr_t *attr)
     int r = pthread_attr_init(attr);
     if (r)
         return -r;
-    pthread_attr_setstack(attr, t->stack.lo,
-                          (size_t)(t->stack.hi - t->stack.lo));
-    pthread_attr_setguardsize(attr, t->stack.guarded
-                                        ? (size_t)sysconf(_SC_PAGESIZE) : 0);
+    /* The size asked for, below the real top (the TLS block lies above
+     * it, as in glibc's report); the guard as asked. */
+    size_t size = t->pthread && t->pattr.stack
+                      ? t->pattr.stack
+                      : (size_t)(t->stack.hi - t->stack.lo);
+    pthread_attr_setstack(attr, t->stack.hi - size, size);
+    pthread_attr_setguardsize(attr, t->pthread ? t->pattr.guard
+                                    : t->stack.guarded
+                                        ? (size_t)sysconf(_SC_PAGESIZE)
+                                        : 0);
+    /* Inherited scheduling is the OS thread's, which every green thread
+     * of it runs under. */
+    int policy = t->pattr.policy;
+    struct sched_param sp = {.sched_priority = t->pattr.priority};
+    if (t->pattr.explicit_sched)
+        pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED);
+    else
+        green__reals()->pthread_getschedparam(t->hub->os, &policy, &sp);
+    pthread_attr_setschedpolicy(attr, policy);
+    pthread_attr_setschedparam(attr, &sp);
+    /* glibc's adds the affinity, the OS thread's here. */
+    cpu_set_t set;
+    if (green__reals()->pthread_getaffinity_np(t->hub->os, sizeof set,
+                                               &set) == 0 &&
+        (r = pthread_attr_setaffinity_np(attr, sizeof set, &set)) != 0) {
+        pthread_attr_destroy(attr);
+        return -r;
+    }
     pthread_attr_setdetachstate(attr, atomic_load(&t->join) ==
                                               GREEN__JOIN_DETACHED
                                           ? PTHREAD_CREATE_DETACHED

@@ -70,6 +70,12 @@ struct green_thread {
     bool tid_known;                /* tid.c: its id is in the table */
     bool pthread;                  /* made by pthread_create: entered
                                       through green__cancel_start */
+    struct green__pthr_attr {      /* pthr.c: what pthread_getattr_np
+                                      reports of a pthread_create'd one */
+        size_t stack, guard;       /* as asked (stack 0: the real one) */
+        int policy, priority;      /* if explicit_sched */
+        bool explicit_sched;
+    } pattr;
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
     size_t tls_size;               /* bytes at its top for the TLS block */
