@@ -12,6 +12,7 @@
 #include "green.h"
 #include "hub.h"
 #include "tid.h"
+#include "tls.h"
 #include "real.h"
 
 bool green__pthr_green(void)
@@ -119,7 +120,9 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     t->handle = h;
     t->pthread = true;
     t->pattr = pa;
-    t->pattr.stack = asked;
+    /* Reported as glibc reports it: aligned down to the TLS block's
+     * alignment. */
+    t->pattr.stack = asked & ~(green__tls_align() - 1);
     __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
                                     skips atomics while it is set */
     memcpy(t->name, self->name, sizeof t->name);

@@ -5,7 +5,8 @@
  * getters read back what was set. A thread made with an attribute is
  * described by pthread_getattr_np, from itself and from main, as that
  * attribute asked: scope, inheritance, policy and priority, detach state,
- * stack size, and the guard size rounded up to pages; one made with
+ * stack size (aligned down as glibc aligns it), and the guard size
+ * rounded up to pages; one made with
  * none inherits main's policy and has glibc's default guard. Its affinity
  * is the process's. An explicit priority outside the policy's range fails
  * pthread_create with EINVAL, and so does a guard size that overflows
@@ -151,6 +152,14 @@ int main(void)
 
     pthread_attr_t a;
     struct sched_param sp = {0};
+    /* First, and each size larger than the last: glibc would run a
+     * thread on a cached stack bigger than it asked, and report that. */
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 100000);
+    pthread_attr_setguardsize(&a, 5000);
+    run("stack 100000 bytes, guard 5000", &a, 1);
+    pthread_attr_destroy(&a);
+
     pthread_attr_init(&a);
     pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED);
     pthread_attr_setschedpolicy(&a, SCHED_OTHER);
