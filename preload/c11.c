@@ -75,7 +75,7 @@ GREEN__INTERPOSE int thrd_detach(thrd_t thr)
         return thrd_result(-green__pthr_gone(thr));
     if (!t)
         return green__reals()->thrd_detach(thr);
-    return thrd_result(-green__detach(t));
+    return thrd_result(-green__pthr_detach(t));
 }
 
 GREEN__INTERPOSE void thrd_exit(int res)

@@ -89,7 +89,7 @@ GREEN__INTERPOSE int pthread_detach(pthread_t th)
     if (!t)
         return green__pthr_ours(th) ? -green__pthr_gone(th)
                                     : green__reals()->pthread_detach(th);
-    return -green__detach(t);
+    return -green__pthr_detach(t);
 }
 
 /* An OS thread's own context with a hub ends as a green thread (its

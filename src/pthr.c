@@ -185,6 +185,14 @@ int green__pthr_join(struct green_thread *t, void **result, int64_t deadline)
     }
 }
 
+int green__pthr_detach(struct green_thread *t)
+{
+    int r = green__detach(t);
+    if (r == -EINVAL && atomic_load(&t->join) != GREEN__JOIN_DETACHED)
+        return 0;  /* it had a joiner */
+    return r;
+}
+
 int green__pthr_tryjoin(struct green_thread *t, void **result)
 {
     uintptr_t j = atomic_load(&t->join);

@@ -79,6 +79,10 @@ int green__pthr_kill_gone(int sig);
  * -ETIMEDOUT, -ENOMEM. */
 int green__pthr_join(struct green_thread *t, void **result, int64_t deadline);
 
+/* pthread_detach: 0 or -EINVAL (detached already). A thread another
+ * one is joining stays joinable, and the answer is 0, as glibc's. */
+int green__pthr_detach(struct green_thread *t);
+
 /* pthread_tryjoin_np: 0, -EBUSY (still running) or -EINVAL. */
 int green__pthr_tryjoin(struct green_thread *t, void **result);
 
