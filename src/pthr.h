@@ -5,7 +5,8 @@
  * generation, with a bit no glibc handle (of OS threads, including the
  * ones a hub adopted) has. A handle kept after its thread was joined, or
  * ended detached, names no thread and gets glibc 2.36's answers for its
- * kept descriptor (whose tid is -1 after a join, 0 after the end).
+ * kept descriptor (whose tid is -1 after a join, 0 after the end;
+ * docs/design.md G12).
  * Functions that act on the OS thread (pthread_kill, affinity,
  * scheduling, CPU clock) get the handle of the OS thread a green thread
  * runs on. All return 0 or -errno. */
