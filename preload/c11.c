@@ -58,6 +58,8 @@ GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
 {
     struct green_thread *t = green__pthr_of(thr);
     void *v;
+    if (!t && green__pthr_ours(thr))
+        return thrd_result(-green__pthr_gone(thr));
     if (!t)
         return green__reals()->thrd_join(thr, res);
     int r = green__pthr_join(t, &v, GREEN_NEVER);
@@ -69,9 +71,11 @@ GREEN__INTERPOSE int thrd_join(thrd_t thr, int *res)
 GREEN__INTERPOSE int thrd_detach(thrd_t thr)
 {
     struct green_thread *t = green__pthr_of(thr);
+    if (!t && green__pthr_ours(thr))
+        return thrd_result(-green__pthr_gone(thr));
     if (!t)
         return green__reals()->thrd_detach(thr);
-    return thrd_result(-green__detach(t));
+    return thrd_result(-green__pthr_detach(t));
 }
 
 GREEN__INTERPOSE void thrd_exit(int res)

@@ -29,11 +29,15 @@ GREEN__INTERPOSE int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     return -green__pthr_create(th, attr, fn, arg);
 }
 
+/* A handle of ours that names no thread any more (joined, or ended
+ * detached) gets glibc's answers for it (src/pthr.h), never glibc's
+ * function, which would read it as a pointer. */
 GREEN__INTERPOSE int pthread_join(pthread_t th, void **result)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__reals()->pthread_join(th, result);
+        return green__pthr_ours(th) ? -green__pthr_gone(th)
+                                    : green__reals()->pthread_join(th, result);
     return -green__pthr_join(t, result, GREEN_NEVER);
 }
 
@@ -41,7 +45,9 @@ GREEN__INTERPOSE int pthread_tryjoin_np(pthread_t th, void **result)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__reals()->pthread_tryjoin_np(th, result);
+        return green__pthr_ours(th)
+                   ? -green__pthr_tryjoin_gone(th)
+                   : green__reals()->pthread_tryjoin_np(th, result);
     return -green__pthr_tryjoin(t, result);
 }
 
@@ -53,10 +59,12 @@ GREEN__INTERPOSE int pthread_clockjoin_np(pthread_t th, void **result,
                                           const struct timespec *at)
 {
     struct green_thread *t = green__pthr_of(th);
-    if (!t)
+    if (!t && !green__pthr_ours(th))
         return green__reals()->pthread_clockjoin_np(th, result, clock, at);
     if (!green__sync_clock_ok(clock))
         return EINVAL;
+    if (!t)
+        return -green__pthr_gone(th);
     if (!at || t == green__pthr_current())
         return -green__pthr_join(t, result, GREEN_NEVER);
     int r = green__pthr_tryjoin(t, result);
@@ -70,7 +78,7 @@ GREEN__INTERPOSE int pthread_clockjoin_np(pthread_t th, void **result,
 GREEN__INTERPOSE int pthread_timedjoin_np(pthread_t th, void **result,
                                           const struct timespec *at)
 {
-    if (!green__pthr_of(th))
+    if (!green__pthr_ours(th))
         return green__reals()->pthread_timedjoin_np(th, result, at);
     return pthread_clockjoin_np(th, result, CLOCK_REALTIME, at);
 }
@@ -79,8 +87,9 @@ GREEN__INTERPOSE int pthread_detach(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
     if (!t)
-        return green__reals()->pthread_detach(th);
-    return -green__detach(t);
+        return green__pthr_ours(th) ? -green__pthr_gone(th)
+                                    : green__reals()->pthread_detach(th);
+    return -green__pthr_detach(t);
 }
 
 /* An OS thread's own context with a hub ends as a green thread (its
@@ -108,8 +117,8 @@ GREEN__INTERPOSE pthread_t pthread_self(void)
 GREEN__INTERPOSE int pthread_cancel(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
-    if (!t)
-        return green__reals()->pthread_cancel(th);
+    if (!t)  /* a thread that is gone: glibc says 0 */
+        return green__pthr_ours(th) ? 0 : green__reals()->pthread_cancel(th);
     return -green__cancel(t);
 }
 
@@ -170,89 +179,107 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
 /* ---- Functions of the OS thread: a green thread's is its hub's -------- */
 
 /* To a green thread of the caller's hub: the signal goes to the OS
- * thread, and the handler interrupts that green thread (intr.h). */
+ * thread, and the handler interrupts that green thread (intr.h). To one
+ * that ended, nothing goes: glibc sees its thread exiting. */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
     const struct green__real *real = green__reals();
+    pthread_t os;
+    if (green__pthr_os(th, &os) < 0)
+        return -green__pthr_kill_gone(sig);
     struct green_thread *t = green__pthr_of(th);
     if (t && t->hub == green__hub_current())
         return green__intr_kill(t, sig, NULL);
-    return real->pthread_kill(green__pthr_os(th), sig);
+    return real->pthread_kill(os, sig);
 }
 
+/* These fail with ESRCH for a thread that ended (green__pthr_os). */
 GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
                                       const union sigval value)
 {
     const struct green__real *real = green__reals();
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    if (r < 0)
+        return -r;
     struct green_thread *t = green__pthr_of(th);
     if (t && t->hub == green__hub_current())
         return green__intr_kill(t, sig, &value);
-    return real->pthread_sigqueue(green__pthr_os(th), sig, value);
+    return real->pthread_sigqueue(os, sig, value);
 }
 
 GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
                                            struct sched_param *param)
 {
-    return green__reals()->pthread_getschedparam(green__pthr_os(th), policy,
-                                                 param);
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    return r < 0 ? -r
+                 : green__reals()->pthread_getschedparam(os, policy, param);
 }
 
 GREEN__INTERPOSE int pthread_setschedparam(pthread_t th, int policy,
                                            const struct sched_param *param)
 {
-    return green__reals()->pthread_setschedparam(green__pthr_os(th), policy,
-                                                 param);
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    return r < 0 ? -r
+                 : green__reals()->pthread_setschedparam(os, policy, param);
 }
 
 GREEN__INTERPOSE int pthread_setschedprio(pthread_t th, int prio)
 {
-    return green__reals()->pthread_setschedprio(green__pthr_os(th), prio);
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    return r < 0 ? -r : green__reals()->pthread_setschedprio(os, prio);
 }
 
 GREEN__INTERPOSE int pthread_getaffinity_np(pthread_t th, size_t size,
                                             cpu_set_t *set)
 {
-    return green__reals()->pthread_getaffinity_np(green__pthr_os(th), size,
-                                                  set);
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    return r < 0 ? -r
+                 : green__reals()->pthread_getaffinity_np(os, size, set);
 }
 
 GREEN__INTERPOSE int pthread_setaffinity_np(pthread_t th, size_t size,
                                             const cpu_set_t *set)
 {
-    return green__reals()->pthread_setaffinity_np(green__pthr_os(th), size,
-                                                  set);
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    return r < 0 ? -r
+                 : green__reals()->pthread_setaffinity_np(os, size, set);
 }
 
 GREEN__INTERPOSE int pthread_getcpuclockid(pthread_t th, clockid_t *clock)
 {
-    return green__reals()->pthread_getcpuclockid(green__pthr_os(th), clock);
+    pthread_t os;
+    int r = green__pthr_os(th, &os);
+    return r < 0 ? -r : green__reals()->pthread_getcpuclockid(os, clock);
 }
 
 /* ---- Functions of the green thread itself ------------------------------ */
 
 GREEN__INTERPOSE int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 {
-    struct green_thread *t = green__pthr_of(th);
-    if (!t)
+    if (!green__pthr_ours(th))
         return green__reals()->pthread_getattr_np(th, attr);
-    return -green__pthr_getattr(t, attr);
+    return -green__pthr_getattr(th, attr);
 }
 
 GREEN__INTERPOSE int pthread_setname_np(pthread_t th, const char *name)
 {
-    struct green_thread *t = green__pthr_of(th);
-    if (!t)
+    if (!green__pthr_ours(th))
         return green__reals()->pthread_setname_np(th, name);
-    return -green__pthr_setname(t, name);
+    return -green__pthr_setname(th, name);
 }
 
 GREEN__INTERPOSE int pthread_getname_np(pthread_t th, char *buf, size_t len)
 {
-    struct green_thread *t = green__pthr_of(th);
     const struct green__real *real = green__reals();
-    if (!t)
+    if (!green__pthr_ours(th))
         return real->pthread_getname_np(th, buf, len);
-    return -green__pthr_getname(t, buf, len);
+    return -green__pthr_getname(th, buf, len);
 }
 
 /* A yield lets the other green threads of this OS thread run; with none,

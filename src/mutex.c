@@ -7,7 +7,10 @@
  * to 0, which wakes one waiter only if it took away a 2. A thread that ever
  * parked takes the lock as 2, so waiters behind it are never stranded.
  * The owner (a green thread) lives in the 16 bytes of __list, which glibc
- * uses only for robust mutexes; the recursion depth in __count. */
+ * uses only for robust mutexes: its address, and its id, which tells
+ * who owns an error-checking or recursive mutex (a later thread may get
+ * the address of one that ended holding it; never its id). The
+ * recursion depth is in __count. */
 #include "mutex.h"
 
 #include <errno.h>
@@ -37,7 +40,7 @@ struct mtx {
     int kind;                            /* __kind: type in & 3, flags */
     short spins, elision;                /* unused */
     struct green_thread *_Atomic owner;  /* __list.__prev */
-    void *unused;                        /* __list.__next */
+    _Atomic uint64_t owner_id;           /* __list.__next: its id, or 0 */
 };
 
 _Static_assert(sizeof(struct mtx) == sizeof(pthread_mutex_t), "size");
@@ -52,6 +55,20 @@ _Static_assert(sizeof(green_mutex_t) == sizeof(pthread_mutex_t) &&
                "green_mutex_t is a pthread_mutex_t");
 
 static struct mtx *M(pthread_mutex_t *m) { return (struct mtx *)(void *)m; }
+
+/* The owner of an error-checking or recursive mutex: set once it is
+ * taken, cleared before it is let go. */
+static void set_owner(struct mtx *m, struct green_thread *self)
+{
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    atomic_store_explicit(&m->owner_id, self->id, memory_order_relaxed);
+}
+
+static bool owned_by(struct mtx *m, const struct green_thread *self)
+{
+    return atomic_load_explicit(&m->owner_id, memory_order_relaxed) ==
+           self->id;
+}
 
 static const volatile uint32_t *word(struct mtx *m)
 {
@@ -81,6 +98,7 @@ static int wait_lock(struct mtx *m, int64_t deadline, int flags)
 static void release(struct mtx *m)
 {
     atomic_store_explicit(&m->owner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&m->owner_id, 0, memory_order_relaxed);
     if (atomic_exchange_explicit(&m->lock, 0, memory_order_release) == 2)
         green__futex_wake(word(m), 1, GREEN__FUTEX_ALL);
 }
@@ -121,7 +139,7 @@ int green__mutex_lock(pthread_mutex_t *pm, int64_t deadline, int flags)
     struct green_thread *self = green__self();
     if (!self)
         return -ENOMEM;
-    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self) {
+    if (owned_by(m, self)) {
         if (type == ERRORCHECK)
             return -EDEADLK;
         if (m->count == UINT32_MAX)
@@ -134,7 +152,7 @@ int green__mutex_lock(pthread_mutex_t *pm, int64_t deadline, int flags)
         if (r)
             return r;
     }
-    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    set_owner(m, self);
     m->count = 1;
     return 0;
 }
@@ -147,8 +165,7 @@ int green__mutex_trylock(pthread_mutex_t *pm)
     if (type == RECURSIVE || type == ERRORCHECK) {
         if (!(self = green__self()))
             return -ENOMEM;  /* the owner must be recognisable later */
-        if (type == RECURSIVE &&
-            atomic_load_explicit(&m->owner, memory_order_relaxed) == self) {
+        if (type == RECURSIVE && owned_by(m, self)) {
             if (m->count == UINT32_MAX)
                 return -EAGAIN;
             m->count++;
@@ -159,7 +176,10 @@ int green__mutex_trylock(pthread_mutex_t *pm)
     }
     if (!try_take(m))
         return -EBUSY;
-    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    if (type == RECURSIVE || type == ERRORCHECK)
+        set_owner(m, self);
+    else
+        atomic_store_explicit(&m->owner, self, memory_order_relaxed);
     if (type == RECURSIVE)
         m->count = 1;
     return 0;
@@ -171,8 +191,7 @@ int green__mutex_unlock(pthread_mutex_t *pm)
     int type = m->kind & 3;
     if (type == RECURSIVE || type == ERRORCHECK) {
         struct green_thread *self = current();
-        if (!self ||
-            atomic_load_explicit(&m->owner, memory_order_relaxed) != self)
+        if (!self || !owned_by(m, self))
             return -EPERM;
         if (type == RECURSIVE && --m->count)
             return 0;
@@ -194,7 +213,7 @@ int green__mutex_release(pthread_mutex_t *pm, struct green_thread *self,
     int type = m->kind & 3;
     *saved = 0;
     if (type == RECURSIVE || type == ERRORCHECK) {
-        if (atomic_load_explicit(&m->owner, memory_order_relaxed) != self)
+        if (!owned_by(m, self))
             return -EPERM;
         *saved = m->count;
         m->count = 0;
@@ -211,7 +230,7 @@ void green__mutex_relock(pthread_mutex_t *pm, struct green_thread *self,
     while (atomic_exchange(&m->lock, 2) != 0)
         green__futex_wait(word(m), 2, GREEN_NEVER, GREEN__FUTEX_ALL,
                           GREEN__NOCANCEL);
-    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    set_owner(m, self);
     m->count = saved;
 }
 

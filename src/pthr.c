@@ -12,6 +12,7 @@
 #include "green.h"
 #include "hub.h"
 #include "tid.h"
+#include "tls.h"
 #include "real.h"
 
 bool green__pthr_green(void)
@@ -37,48 +38,140 @@ static size_t glibc_default_stack(void)
     return size;
 }
 
+/* The part of pthread_create's attribute that libgreen does not act on
+ * but pthread_getattr_np reports: the guard size, rounded up to pages,
+ * and an explicit scheduling (its priority checked against the policy's
+ * range, as glibc checks it). Returns 0 or -EINVAL. */
+static int sched_and_guard(const pthread_attr_t *attr, bool user_stack,
+                           struct green__pthr_attr *pa)
+{
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t guard = page;
+    int inherit = PTHREAD_INHERIT_SCHED;
+    struct sched_param sp = {0};
+    if (attr) {
+        pthread_attr_getguardsize(attr, &guard);
+        size_t rounded = (guard + page - 1) & ~(page - 1);
+        if (rounded < guard && !user_stack)
+            return -EINVAL;  /* glibc's overflow check */
+        guard = rounded;
+        pthread_attr_getinheritsched(attr, &inherit);
+    }
+    if (inherit == PTHREAD_EXPLICIT_SCHED) {
+        pthread_attr_getschedpolicy(attr, &pa->policy);
+        pthread_attr_getschedparam(attr, &sp);
+        if (sp.sched_priority < sched_get_priority_min(pa->policy) ||
+            sp.sched_priority > sched_get_priority_max(pa->policy))
+            return -EINVAL;
+        pa->explicit_sched = true;
+        pa->priority = sp.sched_priority;
+    }
+    pa->guard = user_stack ? 0 : guard;  /* glibc puts none there */
+    return 0;
+}
+
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg)
 {
     green_attr_t ga = {green__config.pthread_stack_size, NULL, 0, 0};
+    void *stack = NULL;
+    size_t asked = 0;
     if (attr) {
         size_t size;
         int detach;
         if (pthread_attr_getstacksize(attr, &size) == 0 &&
             size != glibc_default_stack())
-            ga.stack_size = size;
+            ga.stack_size = asked = size;
+        /* glibc keeps the top of a caller's stack, NULL if none was set,
+         * and its getstack answers top - size; setstackaddr alone means
+         * the default size below that top. */
+        void *lo;
+        if (pthread_attr_getstack(attr, &lo, &size) == 0 &&
+            (uintptr_t)lo + size != 0) {
+            uintptr_t top = (uintptr_t)lo + size;
+            ga.stack_size = size ? size : glibc_default_stack();
+            stack = (void *)(top - ga.stack_size);
+            asked = 0;  /* the caller's memory is reported as it is */
+        }
         if (pthread_attr_getdetachstate(attr, &detach) == 0)
             ga.detached = detach == PTHREAD_CREATE_DETACHED;
     }
     struct green_thread *self = green__self();
     if (!self)
         return -EAGAIN;
+    struct green__pthr_attr pa = {0};  /* checked before a spawn */
+    int bad = sched_and_guard(attr, stack != NULL, &pa);
+    if (bad)
+        return bad;
+    uint64_t h = green__handle_make(NULL);
+    if (!h)
+        return -EAGAIN;
     int saved = errno;
-    struct green_thread *t = green_spawn(fn, arg, &ga);
+    struct green_thread *t = green__spawn(fn, arg, &ga, stack);
     int err = errno;
     errno = saved;
-    if (!t)
+    if (!t) {
+        green__handle_free(h, false);
         return -err;
+    }
+    green__handle_bind(h, t);
+    t->handle = h;
     t->pthread = true;
+    t->pattr = pa;
+    /* Reported as glibc reports it: aligned down to the TLS block's
+     * alignment. */
+    t->pattr.stack = asked & ~(green__tls_align() - 1);
     __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
                                     skips atomics while it is set */
     memcpy(t->name, self->name, sizeof t->name);
-    *out = (pthread_t)t;
+    *out = (pthread_t)h;
     return 0;
 }
 
 pthread_t green__pthr_self(void)
 {
     struct green_thread *t = green__pthr_current();
-    if (t)
-        return (pthread_t)t;
-    return green__reals()->pthread_self();
+    if (!t)
+        return green__reals()->pthread_self();
+    if (green__unlikely(!t->handle)) {
+        /* A green_spawn'd thread: its handle is made when first asked. */
+        t->handle = green__handle_make(t);
+        green__assert(t->handle, "no memory for a pthread_t");
+    }
+    return (pthread_t)t->handle;
 }
 
-pthread_t green__pthr_os(pthread_t th)
+int green__pthr_gone(pthread_t th)
+{
+    return green__handle_detached(th) ? -EINVAL : -ESRCH;
+}
+
+/* Whether th, ours, names no thread or one that ended. */
+static bool ended(pthread_t th)
 {
     struct green_thread *t = green__pthr_of(th);
-    return t ? t->hub->os : th;
+    return !t || atomic_load(&t->join) == GREEN__JOIN_ENDED;
+}
+
+int green__pthr_os(pthread_t th, pthread_t *os)
+{
+    if (!green__pthr_ours(th)) {
+        *os = th;
+        return 0;
+    }
+    struct green_thread *t = green__pthr_of(th);
+    if (!t || atomic_load(&t->join) == GREEN__JOIN_ENDED)
+        return -ESRCH;
+    *os = t->hub->os;
+    return 0;
+}
+
+int green__pthr_kill_gone(int sig)
+{
+    /* SIGCANCEL and SIGSETXID, which glibc keeps for itself. */
+    return sig == __SIGRTMIN || sig == __SIGRTMIN + 1 ? -EINVAL : 0;
 }
 
 int green__pthr_join(struct green_thread *t, void **result, int64_t deadline)
@@ -92,6 +185,14 @@ int green__pthr_join(struct green_thread *t, void **result, int64_t deadline)
     }
 }
 
+int green__pthr_detach(struct green_thread *t)
+{
+    int r = green__detach(t);
+    if (r == -EINVAL && atomic_load(&t->join) != GREEN__JOIN_DETACHED)
+        return 0;  /* it had a joiner */
+    return r;
+}
+
 int green__pthr_tryjoin(struct green_thread *t, void **result)
 {
     uintptr_t j = atomic_load(&t->join);
@@ -100,34 +201,73 @@ int green__pthr_tryjoin(struct green_thread *t, void **result)
     return j == GREEN__JOIN_DETACHED ? -EINVAL : -EBUSY;
 }
 
-int green__pthr_setname(struct green_thread *t, const char *name)
+int green__pthr_tryjoin_gone(pthread_t th)
+{
+    return green__handle_detached(th) ? -EINVAL : -EBUSY;
+}
+
+#define NAME_MAX_LEN (sizeof ((struct green_thread *)0)->name)
+
+int green__pthr_setname(pthread_t th, const char *name)
 {
     size_t len = strlen(name);
-    if (len >= sizeof t->name)
+    if (len >= NAME_MAX_LEN)
         return -ERANGE;
-    memcpy(t->name, name, len + 1);
+    if (ended(th))
+        return -ENOENT;
+    memcpy(green__pthr_of(th)->name, name, len + 1);
     return 0;
 }
 
-int green__pthr_getname(struct green_thread *t, char *buf, size_t len)
+int green__pthr_getname(pthread_t th, char *buf, size_t len)
 {
-    if (len < sizeof t->name)
+    if (len < NAME_MAX_LEN)
         return -ERANGE;  /* glibc asks for room for any name */
+    if (ended(th))
+        return -ENOENT;
+    struct green_thread *t = green__pthr_of(th);
     if (!t->name[0])
         return -green__real.pthread_getname_np(t->hub->os, buf, len);
     memcpy(buf, t->name, sizeof t->name);
     return 0;
 }
 
-int green__pthr_getattr(struct green_thread *t, pthread_attr_t *attr)
+int green__pthr_getattr(pthread_t th, pthread_attr_t *attr)
 {
+    struct green_thread *t = green__pthr_of(th);
+    if (!t)
+        return -ESRCH;
     int r = pthread_attr_init(attr);
     if (r)
         return -r;
-    pthread_attr_setstack(attr, t->stack.lo,
-                          (size_t)(t->stack.hi - t->stack.lo));
-    pthread_attr_setguardsize(attr, t->stack.guarded
-                                        ? (size_t)sysconf(_SC_PAGESIZE) : 0);
+    /* The size asked for, below the real top (the TLS block lies above
+     * it, as in glibc's report); the guard as asked. */
+    size_t size = t->pthread && t->pattr.stack
+                      ? t->pattr.stack
+                      : (size_t)(t->stack.hi - t->stack.lo);
+    pthread_attr_setstack(attr, t->stack.hi - size, size);
+    pthread_attr_setguardsize(attr, t->pthread ? t->pattr.guard
+                                    : t->stack.guarded
+                                        ? (size_t)sysconf(_SC_PAGESIZE)
+                                        : 0);
+    /* Inherited scheduling is the OS thread's, which every green thread
+     * of it runs under. */
+    int policy = t->pattr.policy;
+    struct sched_param sp = {.sched_priority = t->pattr.priority};
+    if (t->pattr.explicit_sched)
+        pthread_attr_setinheritsched(attr, PTHREAD_EXPLICIT_SCHED);
+    else
+        green__reals()->pthread_getschedparam(t->hub->os, &policy, &sp);
+    pthread_attr_setschedpolicy(attr, policy);
+    pthread_attr_setschedparam(attr, &sp);
+    /* glibc's adds the affinity, the OS thread's here. */
+    cpu_set_t set;
+    if (green__reals()->pthread_getaffinity_np(t->hub->os, sizeof set,
+                                               &set) == 0 &&
+        (r = pthread_attr_setaffinity_np(attr, sizeof set, &set)) != 0) {
+        pthread_attr_destroy(attr);
+        return -r;
+    }
     pthread_attr_setdetachstate(attr, atomic_load(&t->join) ==
                                               GREEN__JOIN_DETACHED
                                           ? PTHREAD_CREATE_DETACHED

@@ -190,6 +190,8 @@ static void release(const struct green__stack *s)
 void green__stack_free(struct green__stack_cache *c,
                        const struct green__stack *s)
 {
+    if (s->user)
+        return;
     if (c && c->count < green__config.stack_cache) {
         struct green__stack_free *f = (struct green__stack_free *)s->hi - 1;
         f->stack = *s;

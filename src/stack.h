@@ -25,6 +25,8 @@ struct green__stack {
     char *hi;               /* one past the highest usable byte */
     const uint64_t *canary; /* zone start; a static zero for guarded stacks */
     bool guarded;           /* own mapping, guard page just below lo */
+    bool user;              /* the program's memory (pthread_attr_setstack):
+                               never unmapped, never cached */
 };
 
 struct green__stack_cache {
@@ -38,7 +40,8 @@ int green__stack_alloc(struct green__stack_cache *c, size_t size,
                        struct green__stack *out);
 
 /* Gives a stack back to the cache of the calling OS thread's hub, or to
- * the system when the cache is full. The stack must not be in use. */
+ * the system when the cache is full; a user stack is left alone. The
+ * stack must not be in use. */
 void green__stack_free(struct green__stack_cache *c,
                        const struct green__stack *s);
 

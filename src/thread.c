@@ -14,6 +14,7 @@
 #include "common.h"
 #include "config.h"
 #include "context.h"
+#include "handle.h"
 #include "hub.h"
 #include "key.h"
 #include "overflow.h"
@@ -88,14 +89,16 @@ static void entry(void *arg)
     end(t, t->pthread ? green__cancel_start(t) : t->fn(t->arg));
 }
 
-/* Frees an ended thread's stack (nothing for an adopted thread). */
-static void thread_free(struct green_thread *t)
+/* Frees an ended thread's stack (nothing for an adopted thread); its
+ * pthread_t, if it has one, names no thread from now on. */
+static void thread_free(struct green_thread *t, bool detached)
 {
     if (!t->stack.hi || t == &t->hub->first)
         return;
     struct green__hub *h = green__hub_current();
     struct green__stack s = t->stack;  /* t lives on s */
-    t->magic = 0;
+    if (t->handle)
+        green__handle_free(t->handle, detached);
     if (t->tp != t->hub->first.tp)
         green__tls_free(t->tp);
     if (t->tid_known)
@@ -107,12 +110,18 @@ void green__thread_reap(struct green_thread *t)
 {
     uintptr_t j = atomic_exchange(&t->join, GREEN__JOIN_ENDED);
     if (j == GREEN__JOIN_DETACHED)
-        thread_free(t);
+        thread_free(t, true);
     else if (j != GREEN__JOIN_NONE)
         green__unpark((struct green_thread *)j, 0);
 }
 
 green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
+{
+    return green__spawn(fn, arg, attr, NULL);
+}
+
+green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                     void *stack)
 {
     struct green__hub *h = green__hub_get();
     if (!h)
@@ -125,12 +134,20 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     bool own_tls = !(attr && attr->shared_tls) && !green__config.tls_shared &&
                    green__tls_setup();
     size_t tls_size = own_tls ? green__tls_size() : 0;
-    if (size <= ((size_t)1 << 40))
-        size += tls_size;
     struct green__stack s;
-    int r = green__stack_alloc(&h->stacks, size, &s);
-    if (r < 0)
-        return errno = r == -EINVAL ? EINVAL : EAGAIN, NULL;
+    if (stack) {
+        if (size < sizeof(struct green_thread) + 64 + tls_size +
+                       GREEN__USER_STACK_REST)
+            return errno = EINVAL, NULL;
+        s = (struct green__stack){.lo = stack, .hi = (char *)stack + size,
+                                  .canary = green__stack_zero, .user = true};
+    } else {
+        if (size <= ((size_t)1 << 40))
+            size += tls_size;
+        int r = green__stack_alloc(&h->stacks, size, &s);
+        if (r < 0)
+            return errno = r == -EINVAL ? EINVAL : EAGAIN, NULL;
+    }
     uintptr_t top = ((uintptr_t)s.hi - sizeof(struct green_thread)) & ~63ul;
     struct green_thread *t = (struct green_thread *)top;
     memset(t, 0, sizeof *t);
@@ -145,7 +162,6 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
         }
     }
     t->hub = h;
-    t->magic = green__thread_magic(t);
     t->id = green__thread_next_id();
     t->fn = fn;
     t->arg = arg;
@@ -223,7 +239,7 @@ int green__join(struct green_thread *t, void **result, int64_t deadline)
     }
     if (result)
         *result = t->result;
-    thread_free(t);
+    thread_free(t, false);
     return 0;
 }
 
@@ -240,7 +256,7 @@ int green__detach(struct green_thread *t)
     if (j != GREEN__JOIN_ENDED)
         return -EINVAL;
     /* Ended but never joined: detaching takes over freeing it. */
-    thread_free(t);
+    thread_free(t, true);
     return 0;
 }
 

@@ -33,7 +33,8 @@ struct green_thread {
     void *sp;                      /* saved context while not running */
     void *tp;                      /* thread pointer: its own TLS block's
                                       (tls.h), or its OS thread's */
-    uintptr_t magic;               /* pthr.c: marks a pthread_t of ours */
+    uint64_t handle;               /* handle.h: its pthread_t, 0 until
+                                      pthr.c makes one */
     struct green__hub *hub;        /* owner for life: threads never migrate */
     struct green_thread *next;     /* run queue link */
     struct green__wnode { struct green__wnode *_Atomic next; }
@@ -70,19 +71,25 @@ struct green_thread {
     bool tid_known;                /* tid.c: its id is in the table */
     bool pthread;                  /* made by pthread_create: entered
                                       through green__cancel_start */
+    struct green__pthr_attr {      /* pthr.c: what pthread_getattr_np
+                                      reports of a pthread_create'd one */
+        size_t stack, guard;       /* as asked (stack 0: the real one) */
+        int policy, priority;      /* if explicit_sched */
+        bool explicit_sched;
+    } pattr;
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
     size_t tls_size;               /* bytes at its top for the TLS block */
     char name[16];
 };
 
-/* t->magic of a live green thread: a pthread_t is ours if it points at
- * a green thread whose magic matches its address. */
-#define GREEN__THREAD_MAGIC ((uintptr_t)0x677265656e746872u)
-static inline uintptr_t green__thread_magic(const struct green_thread *t)
-{
-    return (uintptr_t)t ^ GREEN__THREAD_MAGIC;
-}
+/* green_spawn, on the caller's memory [stack, stack + attr->stack_size)
+ * if stack is not NULL (pthread_attr_setstack): the thread's struct, TLS
+ * and TCB go at its top, as glibc puts them, and it is never freed.
+ * EINVAL if that leaves less than GREEN__USER_STACK_REST bytes. */
+#define GREEN__USER_STACK_REST 4096
+green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                     void *stack);
 
 /* green_join and green_detach, returning 0 or -errno. */
 int green__join(struct green_thread *t, void **result, int64_t deadline);

@@ -207,6 +207,11 @@ size_t green__tls_size(void)
     return (g.static_size + g.static_align + page - 1) & ~(page - 1);
 }
 
+size_t green__tls_align(void)
+{
+    return green__tls_setup() ? g.static_align : 64;
+}
+
 void *green__tls_make(char *top, struct green__hub *h, void *stack_lo,
                       size_t stack_size, char **below)
 {

@@ -26,6 +26,10 @@ bool green__tls_setup(void);
  * included, in whole pages. Valid once green__tls_setup returned true. */
 size_t green__tls_size(void);
 
+/* The alignment of the static TLS block (glibc aligns a thread's stack
+ * size down to it); 64, the TCB's, where green__tls_setup said no. */
+size_t green__tls_align(void);
+
 /* Builds a TLS block and TCB for a new green thread of hub h in
  * [lo, top), top aligned to 64. The thread's stack is
  * [stack_lo, stack_hi), for pthread_getattr_np's counterpart in glibc.

@@ -3,7 +3,9 @@
  * detach themselves; all wait for a start signal, add to a counter and post
  * a semaphore as their last act. pthread_getattr_np tells each that it is
  * detached. Once all have posted, the process is soon down to its one
- * (main) OS thread: the detached threads really went away. Threads only
+ * (main) OS thread: the detached threads really went away. A thread that
+ * another one is joining stays joinable: pthread_detach says 0 (glibc's
+ * answer) and the join still returns its value. Threads only
  * record; main prints. Knows nothing of libgreen. */
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -39,6 +41,24 @@ static void *detached(void *arg)
     return NULL;
 }
 
+static sem_t joining;
+static pthread_t joined;
+
+static void *waits_for_go(void *arg)
+{
+    sem_wait(&go);
+    return arg;
+}
+
+/* Joins `joined` and returns its value (or -1 on an error). */
+static void *joins(void *arg)
+{
+    (void)arg;
+    void *v = NULL;
+    sem_post(&joining);
+    return pthread_join(joined, &v) == 0 ? v : (void *)-1;
+}
+
 static void *detaches_itself(void *arg)
 {
     (void)arg;
@@ -53,6 +73,7 @@ int main(void)
     start_program();
     sem_init(&go, 0, 0);
     sem_init(&finished, 0, 0);
+    sem_init(&joining, 0, 0);
     pthread_attr_t attr;
     int state = -1;
     pthread_attr_init(&attr);
@@ -87,5 +108,14 @@ int main(void)
         tasks = count_tasks();
     }
     show("OS threads within 2 s of the last post", tasks);
+
+    pthread_t waited = spawn(waits_for_go, (void *)5);
+    joined = waited;
+    pthread_t joiner = spawn(joins, NULL);
+    sem_wait(&joining);
+    msleep(200);  /* it is in pthread_join by now */
+    showrc("pthread_detach of a thread another one is joining", pthread_detach(waited));
+    sem_post(&go);
+    show("the join returned", (long)(intptr_t)join(joiner));
     return finish_program("pt_detach");
 }

@@ -129,6 +129,37 @@ START_TEST(thread_detached_freed)
 }
 END_TEST
 
+static void *where(void *arg)
+{
+    int local;
+    *(uintptr_t *)arg = (uintptr_t)&local;
+    return NULL;
+}
+
+/* A stack the caller gives (pthread_attr_setstack's path): the thread
+ * runs on it, and its end neither caches nor unmaps it. */
+START_TEST(thread_user_stack_kept)
+{
+    enum { SIZE = 128 * 1024 };
+    static _Alignas(4096) char mem[SIZE];
+    uintptr_t seen = 0;
+    green_attr_t a = {.stack_size = SIZE};
+    green_self();  /* the hub, with its own stacks, first */
+    size_t maps = green__stack_guarded_count();
+    for (int i = 0; i < 3; i++) {
+        green_t t = green__spawn(where, &seen, &a, mem);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_int_eq(green_join(t, NULL, GREEN_NEVER), 0);
+        ck_assert(seen >= (uintptr_t)mem && seen < (uintptr_t)mem + SIZE);
+        memset(mem, 0xa5, SIZE);  /* still the caller's */
+    }
+    ck_assert_uint_eq(green__stack_guarded_count(), maps);
+    a.stack_size = 4096;  /* no room under the thread's own data */
+    ck_assert_ptr_null(green__spawn(where, &seen, &a, mem));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 START_TEST(thread_names_and_ids)
 {
     green_t self = green_self();
@@ -221,6 +252,7 @@ int main(void)
     tcase_add_test(tc, thread_exit_sets_result);
     tcase_add_test(tc, thread_join_deadline);
     tcase_add_test(tc, thread_detached_freed);
+    tcase_add_test(tc, thread_user_stack_kept);
     tcase_add_test(tc, thread_names_and_ids);
     tcase_add_test(tc, thread_main_exit_waits_for_others);
     suite_add_tcase(s, tc);
