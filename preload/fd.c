@@ -12,6 +12,8 @@
 #include <linux/close_range.h>
 #include <stdarg.h>
 
+#include "cancel.h"
+#include "offload.h"
 #include "shell.h"
 #include "tidcall.h"
 
@@ -189,13 +191,54 @@ static mode_t open_mode(int flags, va_list ap)
                ? (mode_t)va_arg(ap, int) : 0;
 }
 
+/* Opening a FIFO for reading or writing only waits until the other end
+ * is opened, which is likely another green thread of this OS thread: that
+ * open runs on the offload pool while the caller parks. One fstatat tells
+ * a FIFO, and only when another green thread could run. A cancellation
+ * point, as the open. */
+struct open_job {
+    struct green__job job;
+    int dirfd, flags, ret, err;
+    mode_t mode;
+    const char *path;
+};
+
+static void open_run(struct green__job *job)
+{
+    struct open_job *j = (struct open_job *)job;
+    j->ret = green__real.openat(j->dirfd, j->path, j->flags, j->mode);
+    j->err = errno;
+}
+
+static bool fifo_wait(int dirfd, const char *path, int flags)
+{
+    struct stat st;
+    return !(flags & (O_NONBLOCK | O_PATH)) &&
+           (flags & O_ACCMODE) != O_RDWR && green__gate() &&
+           green__real.fstatat(dirfd, path, &st, 0) == 0 &&
+           S_ISFIFO(st.st_mode);
+}
+
+static int open_fifo(int dirfd, const char *path, int flags, mode_t mode)
+{
+    green__testcancel();
+    struct open_job j = {.job.run = open_run, .dirfd = dirfd, .flags = flags,
+                         .mode = mode, .path = path};
+    green__offload(&j.job, 0);
+    if (j.ret < 0)
+        errno = j.err;
+    return j.ret;
+}
+
 GREEN__INTERPOSE int open(const char *path, int flags, ...)
 {
     va_list ap;
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
-    int r = green__reals()->open(path, flags, mode);
+    int r = fifo_wait(AT_FDCWD, path, flags)
+                ? open_fifo(AT_FDCWD, path, flags, mode)
+                : green__reals()->open(path, flags, mode);
     green__io_made(r, 0);
     return r;
 }
@@ -209,7 +252,9 @@ GREEN__INTERPOSE int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = open_mode(flags, ap);
     va_end(ap);
-    int r = green__reals()->openat(dirfd, path, flags, mode);
+    int r = fifo_wait(dirfd, path, flags)
+                ? open_fifo(dirfd, path, flags, mode)
+                : green__reals()->openat(dirfd, path, flags, mode);
     green__io_made(r, 0);
     return r;
 }

@@ -9,14 +9,29 @@
 
 #include "file.h"
 
+/* Whether a call made with `nowait` (RWF_NOWAIT or 0) that failed goes
+ * on to a wait. A FIFO that open() made refuses RWF_NOWAIT on kernels
+ * before 6.x (EOPNOTSUPP, unlike an anonymous pipe): for it, and from then
+ * on in this call, the wait comes first and the call is made as asked, as
+ * for a tty. A call made as asked that fails has failed. */
+static bool wait_next(int *nowait)
+{
+    if (!*nowait)
+        return false;
+    if (errno == EOPNOTSUPP) {
+        *nowait = 0;
+        errno = EAGAIN;  /* wait for readiness first */
+    }
+    return true;
+}
+
 /* The green body of every read here: preadv2(fd, iov, cnt, -1, flags). */
 static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
                            int cnt, int flags)
 {
-    for (;;) {
-        ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1,
-                                        flags | RWF_NOWAIT);
-        if (n >= 0)
+    for (int nowait = RWF_NOWAIT;;) {
+        ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1, flags | nowait);
+        if (n >= 0 || !wait_next(&nowait))
             return n;
         int r = green__io_wait(io);
         if (r < 0)
@@ -29,11 +44,12 @@ static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
 static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
                             int cnt, int flags)
 {
-    for (;;) {
-        ssize_t n = green__real.pwritev2(io->fd, iov, cnt, -1,
-                                         flags | RWF_NOWAIT);
+    for (int nowait = RWF_NOWAIT;;) {
+        ssize_t n = green__real.pwritev2(io->fd, iov, cnt, -1, flags | nowait);
         if (n >= 0)
             return green__io_rest(io, iov, cnt, n, 0);
+        if (!wait_next(&nowait))
+            return n;
         int r = green__io_wait(io);
         if (r < 0)
             return green__set_errno(r);

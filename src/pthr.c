@@ -38,6 +38,35 @@ static size_t glibc_default_stack(void)
     return size;
 }
 
+/* The stack size an attribute asks for, or 0 if it asks for none.
+ * pthread_attr_getstacksize answers glibc's default for an attribute that
+ * never had one set, so the stored field is read: glibc keeps 0 there
+ * until pthread_attr_setstacksize (struct pthread_attr, offset 32 on
+ * 64-bit glibc; checked once with a probe, else the old rule: a size
+ * equal to the default asked for nothing). rustc asks for exactly 8 MiB. */
+static size_t asked_stack(const pthread_attr_t *attr)
+{
+    static int raw = -1;  /* the field is where expected */
+    size_t size = 0;
+    if (raw < 0) {
+        pthread_attr_t a;
+        size_t probe = 12345 * (size_t)sysconf(_SC_PAGESIZE), got;
+        pthread_attr_init(&a);
+        memcpy(&got, (const char *)&a + 32, sizeof got);
+        raw = got == 0 && pthread_attr_setstacksize(&a, probe) == 0 &&
+              (memcpy(&got, (const char *)&a + 32, sizeof got), got == probe);
+        pthread_attr_destroy(&a);
+    }
+    if (raw) {
+        memcpy(&size, (const char *)attr + 32, sizeof size);
+        return size;
+    }
+    if (pthread_attr_getstacksize(attr, &size) != 0 ||
+        size == glibc_default_stack())
+        return 0;
+    return size;
+}
+
 /* The part of pthread_create's attribute that libgreen does not act on
  * but pthread_getattr_np reports: the guard size, rounded up to pages,
  * and an explicit scheduling (its priority checked against the policy's
@@ -81,8 +110,7 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     if (attr) {
         size_t size;
         int detach;
-        if (pthread_attr_getstacksize(attr, &size) == 0 &&
-            size != glibc_default_stack())
+        if ((size = asked_stack(attr)) != 0)
             ga.stack_size = asked = size;
         /* glibc keeps the top of a caller's stack, NULL if none was set,
          * and its getstack answers top - size; setstackaddr alone means

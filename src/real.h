@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <threads.h>
@@ -81,6 +82,7 @@
     X(pipe2, NULL)                    \
     X(open, NULL)                     \
     X(openat, NULL)                   \
+    X(fstatat, NULL)                  \
     X(creat, NULL)                    \
     X(fclose, NULL)                   \
     X(eventfd, NULL)                  \
