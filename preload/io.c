@@ -13,12 +13,15 @@
  * on to a wait. A FIFO that open() made refuses RWF_NOWAIT on kernels
  * before 6.x (EOPNOTSUPP, unlike an anonymous pipe): for it, and from then
  * on in this call, the wait comes first and the call is made as asked, as
- * for a tty. A call made as asked that fails has failed. */
-static bool wait_next(int *nowait)
+ * for a tty. A call made as asked that fails has failed, and so has one
+ * with flags of the program's own (EOPNOTSUPP may be theirs). */
+static bool wait_next(int *nowait, int flags)
 {
     if (!*nowait)
         return false;
     if (errno == EOPNOTSUPP) {
+        if (flags)
+            return false;
         *nowait = 0;
         errno = EAGAIN;  /* wait for readiness first */
     }
@@ -31,7 +34,7 @@ static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
 {
     for (int nowait = RWF_NOWAIT;;) {
         ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1, flags | nowait);
-        if (n >= 0 || !wait_next(&nowait))
+        if (n >= 0 || !wait_next(&nowait, flags))
             return n;
         int r = green__io_wait(io);
         if (r < 0)
@@ -48,7 +51,7 @@ static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
         ssize_t n = green__real.pwritev2(io->fd, iov, cnt, -1, flags | nowait);
         if (n >= 0)
             return green__io_rest(io, iov, cnt, n, 0);
-        if (!wait_next(&nowait))
+        if (!wait_next(&nowait, flags))
             return n;
         int r = green__io_wait(io);
         if (r < 0)
