@@ -78,7 +78,16 @@ static void fio_run(struct green__job *job)
 ssize_t green__file_io(const struct green__fio *f)
 {
     green__testcancel();  /* each of these calls is a cancellation point */
-    struct fio_job j = {.job.run = fio_run, .f = f};
+    static const char *const names[] = {
+        [GREEN__FIO_READ] = "read",       [GREEN__FIO_WRITE] = "write",
+        [GREEN__FIO_READV] = "readv",     [GREEN__FIO_WRITEV] = "writev",
+        [GREEN__FIO_PREAD] = "pread",     [GREEN__FIO_PWRITE] = "pwrite",
+        [GREEN__FIO_PREADV] = "preadv",   [GREEN__FIO_PWRITEV] = "pwritev",
+        [GREEN__FIO_PREADV2] = "preadv2", [GREEN__FIO_PWRITEV2] = "pwritev2",
+        [GREEN__FIO_FSYNC] = "fsync",     [GREEN__FIO_FDATASYNC] = "fdatasync",
+    };
+    struct fio_job j = {.job = {.run = fio_run, .call = names[f->call]},
+                        .f = f};
     green__offload(&j.job, 0);
     if (j.ret < 0)
         errno = j.err;

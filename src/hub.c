@@ -78,11 +78,29 @@ static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
     return head;
 }
 
+void green__hub_enlist(struct green__hub *h, struct green_thread *t)
+{
+    t->all_prev = NULL;
+    t->all_next = h->threads;
+    if (h->threads)
+        h->threads->all_prev = t;
+    h->threads = t;
+}
+
+void green__hub_delist(struct green__hub *h, struct green_thread *t)
+{
+    *(t->all_prev ? &t->all_prev->all_next : &h->threads) = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->all_next = t->all_prev = NULL;
+}
+
 void green__hub_ready(struct green__hub *h, struct green_thread *t)
 {
     if (green__unlikely(t->id < h->fork_mark) && t != h->forker)
         return;  /* vanished in a fork: see green__hub_fork_child */
     t->state = GREEN__READY;
+    t->wait.since = h->polled_at;
     t->next = NULL;
     h->nready++;
     if (h->runq_tail)
@@ -137,6 +155,7 @@ void green__hub_poke(struct green__hub *h)
 /* After a poll: the next comes when the threads now ready have run. */
 static void polled(struct green__hub *h)
 {
+    h->polled_at = green_now();
     h->since_poll = 0;
     h->poll_after = h->nready > green__config.poll_every
                         ? h->nready
@@ -286,6 +305,8 @@ void green__hub_fork_child(void)
     h->runq_head = h->runq_tail = NULL;
     h->nready = 0;
     h->reap = NULL;
+    h->threads = NULL;  /* the vanished are no longer listed */
+    green__hub_enlist(h, self);
     h->since_poll = 0;
     h->live = 1;
     for (int fd = 0; fd < h->nio; fd++)
@@ -343,6 +364,8 @@ static struct green__hub *create(void)
     h->os = green__real.pthread_self();
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
+    green__hub_enlist(h, &h->first);
+    h->polled_at = green_now();
     h->live = 1;
     h->poll_after = green__config.poll_every;
     green__overflow_init_thread(&h->altstack);

@@ -37,6 +37,9 @@ struct green__hub {
     unsigned since_poll;            /* switches since the loop was polled */
     size_t poll_after;              /* ... and before it is polled again */
     size_t live;                    /* threads of this hub not yet ended */
+    struct green_thread *threads;   /* every thread not yet reaped, the
+                                       adopted one included, via all_next */
+    int64_t polled_at;              /* green_now() at the last poll */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
@@ -94,6 +97,11 @@ static inline bool green__gate(void)
 
 /* The calling OS thread's hub, created on first use. NULL on ENOMEM. */
 struct green__hub *green__hub_get(void);
+
+/* Adds t, a new thread of h, to h's list of threads; green__thread_reap
+ * takes it off again. O(1), on h's own OS thread. */
+void green__hub_enlist(struct green__hub *h, struct green_thread *t);
+void green__hub_delist(struct green__hub *h, struct green_thread *t);
 
 /* Appends t (of the calling OS thread's hub) to the run queue. */
 void green__hub_ready(struct green__hub *h, struct green_thread *t);

@@ -287,6 +287,7 @@ void green__intr_raise(struct green_thread *t)
 int green__intr_pause(void)
 {
     note_main(green__tls_hub);
+    green__wait_why(GREEN__WHY_SIGNAL, NULL, 0);
     for (;;) {
         int r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
         if (r == -ECANCELED)
@@ -306,6 +307,7 @@ int green__intr_suspend(const sigset_t *mask)
     /* Signals pending and now unblocked run their handlers here: mark()
      * leaves the token that ends the park below at once. */
     pthread_sigmask(SIG_SETMASK, mask, &old);
+    green__wait_why(GREEN__WHY_SIGNAL, NULL, 0);
     do
         r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
     while (r == 0);
@@ -344,7 +346,9 @@ int green__intr_sigwait(const sigset_t *set, siginfo_t *info,
     if (green__io_tracking())
         green__fd_made(fd, 0, true);
     for (;;) {
-        int r = green__wait_fd_flags(fd, GREEN_IN, deadline, GREEN__EINTR);
+        green__wait_why(GREEN__WHY_SIGNAL, NULL, 0);
+        int r = green__wait_fd_flags(fd, GREEN_IN, deadline,
+                                     GREEN__EINTR | GREEN__WHY);
         if (r < 0) {
             n = r == -ETIMEDOUT ? -EAGAIN : r;
             break;

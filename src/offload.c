@@ -185,6 +185,12 @@ int green__offload(struct green__job *job, int flags)
         job->run(job);  /* nobody else could use the time */
         return 0;
     }
+    if (!(flags & GREEN__WHY)) {
+        green__wait_why(GREEN__WHY_OFFLOAD, NULL, 0);
+        job->waiter = green__hub_current()->current;
+        job->waiter->wait.call = job->call ? job->call : "call";
+        job->waiter->wait.arg = job->arg;
+    }
     if (!job->discard)
         flags = GREEN__NOCANCEL;  /* the caller must wait for the end */
     job->waiter = green__hub_current()->current;

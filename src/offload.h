@@ -28,6 +28,10 @@ struct green__job {
      * pool thread once run has returned. NULL: the caller always waits
      * for the end, whatever happens to it meanwhile. */
     void (*discard)(struct green__job *job);
+    /* What it calls, for the wait reason (why.h): a name, such as
+     * "getaddrinfo", and its argument or NULL; alive while it runs. */
+    const char *call;
+    const char *arg;
     /* offload.c's */
     struct green__job *next;
     struct green_thread *waiter;

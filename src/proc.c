@@ -174,6 +174,10 @@ static long wait_pool(struct wcall *c, int flags)
 /* Any wait, once the gate said yes and WNOHANG is not asked for. */
 static long wait_green(struct wcall *c, int flags)
 {
+    bool one = c->waitid ? c->type == P_PID || c->type == P_PIDFD : true;
+    green__wait_why(GREEN__WHY_CHILD, NULL,
+                    !one ? -1 : c->waitid ? (int64_t)c->id : c->pid);
+    flags |= GREEN__WHY;
     int stops = c->waitid ? WSTOPPED | WCONTINUED : WUNTRACED | WCONTINUED;
     if (c->options & __WNOTHREAD)  /* a pool thread's children are none */
         return c->waitid || c->pid <= 0 || (c->options & stops)

@@ -102,6 +102,7 @@ static void thread_free(struct green_thread *t)
 
 void green__thread_reap(struct green_thread *t)
 {
+    green__hub_delist(t->hub, t);
     uintptr_t j = atomic_exchange(&t->join, GREEN__JOIN_ENDED);
     if (j == GREEN__JOIN_DETACHED)
         thread_free(t);
@@ -157,6 +158,7 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
         green_setname(t, attr->name);
     t->sp = green__context_make(s.lo, stack_top, entry, t);
     h->live++;
+    green__hub_enlist(h, t);
     green__hub_ready(h, t);
     return t;
 }
@@ -206,6 +208,7 @@ int green__join(struct green_thread *t, void **result, int64_t deadline)
             return -EINVAL;
     } else {
         while (atomic_load(&t->join) != GREEN__JOIN_ENDED) {
+            green__wait_why(GREEN__WHY_JOIN, NULL, (int64_t)t->id);
             int r = green__park(deadline);
             if (r != -ETIMEDOUT && r != -ECANCELED)
                 continue;

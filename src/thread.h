@@ -11,6 +11,7 @@
 
 #include "green.h"
 #include "stack.h"
+#include "why.h"
 
 struct green__hub;
 struct green__key_slot;
@@ -36,6 +37,8 @@ struct green_thread {
     uintptr_t magic;               /* pthr.c: marks a pthread_t of ours */
     struct green__hub *hub;        /* owner for life: threads never migrate */
     struct green_thread *next;     /* run queue link */
+    struct green_thread *all_next, *all_prev; /* hub.c: the hub's live
+                                      threads, for green_dump */
     struct green__wnode { struct green__wnode *_Atomic next; }
         wnode;                     /* hub.c: cross-thread wake queue link */
     int saved_errno;               /* errno while switched out */
@@ -49,6 +52,7 @@ struct green_thread {
     struct green__key_slot *keys;  /* key.c: values, NULL until first set */
     unsigned nkeys;                /* entries in keys */
     int64_t deadline;              /* wait.c: of the current park, or -1 */
+    struct green__wait_info wait;  /* why.h: what its park waits on */
     int64_t scope_deadline;        /* innermost green_timeout's, or -1 */
     struct green_timeout *scope;   /* innermost green_timeout, or NULL */
     atomic_int cancel;             /* a green_kill not yet delivered */
