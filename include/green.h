@@ -131,6 +131,19 @@ GREEN_API void *green_getspecific(green_key_t key);
 /* Returns 0, or -1 with errno EINVAL (not a live key) or ENOMEM. */
 GREEN_API int green_setspecific(green_key_t key, const void *value);
 
+/* ---- Diagnostics ------------------------------------------------------- */
+
+/* Formats for green_dump(). */
+#define GREEN_DUMP_TEXT 1  /* lines for people (also flags 0) */
+#define GREEN_DUMP_JSON 2  /* one JSON document, schema in docs/dump.md */
+
+/* Writes to fd every hub (its OS thread, run queue, time since its last
+ * poll) and every green thread: id, name, state, what it waits on in
+ * words and for how long, and a backtrace for the threads of the calling
+ * OS thread's hub. Returns 0, or -1 with errno EINVAL (unknown flags, or
+ * both formats), EBADF, or write(2)'s. */
+GREEN_API int green_dump(int fd, int flags);
+
 /* ---- Cancellation and timeouts --------------------------------------- */
 
 /* Cancels t at its next wait point: if t is parked in a blocking call now,

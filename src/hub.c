@@ -15,6 +15,7 @@
 #include "common.h"
 #include "config.h"
 #include "context.h"
+#include "dump.h"
 #include "fdtab.h"
 #include "intr.h"
 #include "log.h"
@@ -78,21 +79,37 @@ static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
     return head;
 }
 
+static struct green__oslock hubs_lock;
+static struct green__hub *hubs;  /* via all_next, newest first */
+struct green__hub *_Atomic green__hub_main;
+
+void green__hub_each(void (*fn)(struct green__hub *h, void *arg), void *arg)
+{
+    green__oslock_lock(&hubs_lock);
+    for (struct green__hub *h = hubs; h; h = h->all_next)
+        fn(h, arg);
+    green__oslock_unlock(&hubs_lock);
+}
+
 void green__hub_enlist(struct green__hub *h, struct green_thread *t)
 {
+    green__oslock_lock(&h->threads_lock);
     t->all_prev = NULL;
     t->all_next = h->threads;
     if (h->threads)
         h->threads->all_prev = t;
     h->threads = t;
+    green__oslock_unlock(&h->threads_lock);
 }
 
 void green__hub_delist(struct green__hub *h, struct green_thread *t)
 {
+    green__oslock_lock(&h->threads_lock);
     *(t->all_prev ? &t->all_prev->all_next : &h->threads) = t->all_next;
     if (t->all_next)
         t->all_next->all_prev = t->all_prev;
     t->all_next = t->all_prev = NULL;
+    green__oslock_unlock(&h->threads_lock);
 }
 
 void green__hub_ready(struct green__hub *h, struct green_thread *t)
@@ -143,6 +160,7 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
     while ((n = wakeq_pop(h->ev)))
         green__hub_ready(h, green__container_of(n, struct green_thread, wnode));
     green__intr_deliver(h);  /* waits a signal handler interrupted */
+    green__dump_poll();      /* a dump the dump signal asked for */
 }
 
 void green__hub_poke(struct green__hub *h)
@@ -244,6 +262,14 @@ static void destroy(void *arg)
         return;
     }
     green__tls_hub = NULL;
+    green__oslock_lock(&hubs_lock);
+    for (struct green__hub **p = &hubs; *p; p = &(*p)->all_next) {
+        if (*p == h) {
+            *p = h->all_next;
+            break;
+        }
+    }
+    green__oslock_unlock(&hubs_lock);
     for (int fd = 0; fd < h->nio; fd++)
         green__io_close(h, fd);
     free(h->io);
@@ -306,6 +332,11 @@ void green__hub_fork_child(void)
     h->nready = 0;
     h->reap = NULL;
     h->threads = NULL;  /* the vanished are no longer listed */
+    green__oslock_unlock(&h->threads_lock);  /* held by the vanished? */
+    green__oslock_unlock(&hubs_lock);
+    hubs = h;  /* the other hubs' OS threads are not in the child */
+    h->all_next = NULL;
+    atomic_store(&green__hub_main, h);
     green__hub_enlist(h, self);
     h->since_poll = 0;
     h->live = 1;
@@ -371,6 +402,13 @@ static struct green__hub *create(void)
     green__overflow_init_thread(&h->altstack);
     if (!h->is_main)  /* the main thread's hub lives until exit */
         green__real.pthread_setspecific(hub_key, h);
+    green__oslock_lock(&hubs_lock);
+    h->all_next = hubs;
+    hubs = h;
+    green__oslock_unlock(&hubs_lock);
+    if (h->is_main)
+        atomic_store(&green__hub_main, h);
+    green__dump_setup();
     return h;
 err_loop:
     green__tls_internal++;

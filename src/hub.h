@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "oslock.h"
 #include "real.h"
 #include "thread.h"
 
@@ -39,6 +40,9 @@ struct green__hub {
     size_t live;                    /* threads of this hub not yet ended */
     struct green_thread *threads;   /* every thread not yet reaped, the
                                        adopted one included, via all_next */
+    struct green__oslock threads_lock; /* held to change `threads`, and by
+                                       a dump from another OS thread */
+    struct green__hub *all_next;    /* the process's hubs (hub.c) */
     int64_t polled_at;              /* green_now() at the last poll */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
@@ -102,6 +106,14 @@ struct green__hub *green__hub_get(void);
  * takes it off again. O(1), on h's own OS thread. */
 void green__hub_enlist(struct green__hub *h, struct green_thread *t);
 void green__hub_delist(struct green__hub *h, struct green_thread *t);
+
+/* Calls fn(h, arg) for every hub of the process, holding the list's
+ * lock: no hub is freed meanwhile, and none is made. */
+void green__hub_each(void (*fn)(struct green__hub *h, void *arg), void *arg);
+
+/* The hub of the process's main thread, or NULL before it has one. It
+ * lives until the process exits. */
+extern struct green__hub *_Atomic green__hub_main;
 
 /* Appends t (of the calling OS thread's hub) to the run queue. */
 void green__hub_ready(struct green__hub *h, struct green_thread *t);
