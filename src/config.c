@@ -35,7 +35,7 @@ static const char *const known[] = {
     "GREEN_STACK_CACHE", "GREEN_GUARDED_STACKS", "GREEN_DISABLE",
     "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
     "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO", "GREEN_TLS",
-    "GREEN_DUMP_SIGNAL",
+    "GREEN_DUMP_SIGNAL", "GREEN_STATS",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -196,6 +196,17 @@ void green__config_load(void)
         bad("GREEN_TLS", s, "own or shared");
     else if (s)
         green__config.tls_shared = !strcmp(s, "shared");
+    s = secure_getenv("GREEN_STATS");
+    unsigned long period;
+    int on;
+    if (s && green__parse_uint(s, 86400000, &period) == 0) {
+        green__config.stats = period != 0;
+        green__config.stats_period_ms = period > 1 ? (unsigned)period : 0;
+    } else if (s && green__parse_bool(s, &on) == 0) {
+        green__config.stats = on;
+    } else if (s) {
+        bad("GREEN_STATS", s, "1 (a report at exit) or a period in ms");
+    }
     s = secure_getenv("GREEN_DUMP_SIGNAL");
     if (s && green__parse_signal(s, &green__config.dump_signal) < 0)
         bad("GREEN_DUMP_SIGNAL", s, "a signal such as QUIT, USR1 or 10");

@@ -26,6 +26,9 @@ struct green__config {
                                bound; default 256 (see offload.c) */
     int tls_shared;         /* GREEN_TLS=shared (default own): pthreads
                                share their OS thread's TLS, as before */
+    int stats;              /* GREEN_STATS: a report at exit */
+    unsigned stats_period_ms; /* GREEN_STATS=PERIOD_MS: and a line per
+                               period; 0: none */
     int dump_signal;        /* GREEN_DUMP_SIGNAL: the signal that dumps
                                the threads to stderr; 0 (default): none */
     int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):

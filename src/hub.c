@@ -35,6 +35,7 @@
  * with one atomic exchange, only the hub pops. */
 struct green__hub_ev {
     ev_async async;                        /* wakes ev_run for the queue */
+    ev_timer stats;                        /* main hub: GREEN_STATS=PERIOD */
     struct green__wnode *_Atomic tail;     /* producers' end */
     struct green__wnode *head;             /* consumer's end */
     struct green__wnode stub;
@@ -157,10 +158,18 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
     (void)loop, (void)revents;
     struct green__hub *h = w->data;
     struct green__wnode *n;
-    while ((n = wakeq_pop(h->ev)))
+    while ((n = wakeq_pop(h->ev))) {
         green__hub_ready(h, green__container_of(n, struct green_thread, wnode));
+        h->stats.xwakes++;
+    }
     green__intr_deliver(h);  /* waits a signal handler interrupted */
     green__dump_poll();      /* a dump the dump signal asked for */
+}
+
+static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    green__stats_tick();
 }
 
 void green__hub_poke(struct green__hub *h)
@@ -192,6 +201,8 @@ static void poll_nowait(struct green__hub *h)
 void green__hub_switch(struct green__hub *h)
 {
     struct green_thread *self = h->current;
+    if (green__unlikely(green__config.stats))
+        green__stats_ran(h, self);
     if (green__unlikely(++h->since_poll >= h->poll_after))
         poll_nowait(h);
     struct green_thread *next = runq_pop(h);
@@ -205,6 +216,7 @@ void green__hub_switch(struct green__hub *h)
     void *to = h->sched_sp, *tp = h->first.tp;
     h->current = next;
     if (next) {
+        h->stats.switches++;
         next->state = GREEN__RUNNING;
         to = next->sp;
         tp = next->tp;
@@ -241,6 +253,9 @@ static void sched_main(void *arg)
         }
         h->current = next;
         next->state = GREEN__RUNNING;
+        h->stats.switches++;
+        if (green__unlikely(green__config.stats))
+            green__stats_ran(h, NULL);  /* its run starts now */
         if (next->tp != h->first.tp)
             green__tp_set(next->tp);
         green__switch(&h->sched_sp, next->sp);
@@ -270,6 +285,7 @@ static void destroy(void *arg)
         }
     }
     green__oslock_unlock(&hubs_lock);
+    green__stats_retire(h);
     for (int fd = 0; fd < h->nio; fd++)
         green__io_close(h, fd);
     free(h->io);
@@ -408,6 +424,12 @@ static struct green__hub *create(void)
     green__oslock_unlock(&hubs_lock);
     if (h->is_main)
         atomic_store(&green__hub_main, h);
+    if (h->is_main && green__config.stats_period_ms) {
+        double every = green__config.stats_period_ms * 1e-3;
+        ev_timer_init(&ev->stats, stats_cb, every, every);
+        ev_timer_start(h->loop, &ev->stats);
+    }
+    green__stats_setup();
     green__dump_setup();
     return h;
 err_loop:

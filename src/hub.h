@@ -24,6 +24,7 @@
 #include "config.h"
 #include "oslock.h"
 #include "real.h"
+#include "stats.h"
 #include "thread.h"
 
 struct ev_loop;
@@ -43,6 +44,7 @@ struct green__hub {
     struct green__oslock threads_lock; /* held to change `threads`, and by
                                        a dump from another OS thread */
     struct green__hub *all_next;    /* the process's hubs (hub.c) */
+    struct green__stats stats;      /* stats.h: written by this OS thread */
     int64_t polled_at;              /* green_now() at the last poll */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */

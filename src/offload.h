@@ -57,6 +57,9 @@ struct green__job {
  * it.) */
 int green__offload(struct green__job *job, int flags);
 
+/* The most pool threads there were at once. */
+unsigned green__offload_peak(void);
+
 /* How long a pool thread waits for work before it retires: 5 s by
  * default. Tests shorten it. */
 extern int64_t green__offload_idle_ns;

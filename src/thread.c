@@ -63,6 +63,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */
+    if (green__unlikely(green__config.stats))
+        green__stats_ran(h, t);  /* its last run ends here */
     t->state = GREEN__ENDED;
     h->live--;
     h->reap = t;
@@ -158,6 +160,9 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
         green_setname(t, attr->name);
     t->sp = green__context_make(s.lo, stack_top, entry, t);
     h->live++;
+    h->stats.spawned++;
+    if (h->live > h->stats.peak)
+        h->stats.peak = h->live;
     green__hub_enlist(h, t);
     green__hub_ready(h, t);
     return t;

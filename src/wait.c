@@ -119,6 +119,7 @@ int green__park_flags(int64_t deadline, int flags)
     }
     t->state = GREEN__PARKED;
     t->wait.since = h->polled_at;
+    h->stats.parks[t->wait.why]++;
     green__hub_switch(h);
     t->intr = 0;
     if (green__unlikely(

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""GREEN_STATS on tests/dump/busy.c under the preload: the report at exit
+has plausible counts, a period prints lines, and a bad value is named.
+
+Usage: test_stats.py LIBRARY BUSY. Prints TAP."""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import tap  # noqa: E402
+
+lib, busy = sys.argv[1:3]
+
+
+def run(*args, env=None):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+    e.update({"LD_PRELOAD": lib}, **(env or {}))
+    return subprocess.run([busy, *args], env=e, capture_output=True,
+                          text=True, timeout=20)
+
+
+def number(pattern, text):
+    m = re.search(pattern, text)
+    return int(m.group(1)) if m else -1
+
+
+r = run("stats", env={"GREEN_STATS": "1"})
+err = r.stderr
+tap.ok(r.returncode == 0 and r.stdout == "counter 40\n",
+       "the program runs as without GREEN_STATS", r.stdout + err)
+tap.ok(number(r"stats total: (\d+) threads created", err) == 4
+       and number(r"stats total: \d+ threads created, peak (\d+)", err) == 5,
+       "4 threads created, 5 live at the peak (main's included)", err)
+tap.ok(number(r"stats total: \d+ parks:.* sleep (\d+)", err) == 40,
+       "40 parks in sleep", err)
+tap.ok(number(r"stats total: \d+ parks:.* join (\d+)", err) >= 1,
+       "joins parked", err)
+tap.ok(number(r"(\d+) switches", err) >= 40, "at least 40 switches", err)
+tap.ok(re.search(r"stats hub OS thread \d+ \(main\): ", err),
+       "a block for the main hub", err)
+tap.ok(re.search(r"stats total: 1 hubs; offload pool peak \d+ threads; "
+                 r"peak RSS [1-9]\d* KiB", err),
+       "hubs, pool peak and peak RSS", err)
+tap.ok(re.search(r"longest run [\d.]+ ms \(thread \d+", err),
+       "the longest run names its thread", err)
+
+r = run("compute", "120", env={"GREEN_STATS": "30"})
+lines = re.findall(r"stats \+[\d.]+ s: 1 hubs, \d+ threads live", r.stderr)
+tap.ok(r.returncode == 0 and 1 <= len(lines),
+       "GREEN_STATS=30 prints lines per period", r.stderr)
+tap.ok(re.search(r"longest run 1[0-9]{2}\.\d ms \(thread \d+", r.stderr),
+       "a 120 ms computation is the longest run", r.stderr)
+
+r = run("stats")
+tap.ok("stats" not in r.stderr and r.stdout == "counter 40\n",
+       "no report without GREEN_STATS", r.stderr)
+r = run("stats", env={"GREEN_STATS": "often"})
+tap.ok(len(re.findall("GREEN_STATS=often", r.stderr)) == 1
+       and "stats total" not in r.stderr,
+       "a bad GREEN_STATS gets one warning naming it", r.stderr)
+tap.done()
