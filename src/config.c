@@ -35,7 +35,7 @@ static const char *const known[] = {
     "GREEN_STACK_CACHE", "GREEN_GUARDED_STACKS", "GREEN_DISABLE",
     "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
     "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO", "GREEN_TLS",
-    "GREEN_DUMP_SIGNAL", "GREEN_STATS",
+    "GREEN_DUMP_SIGNAL", "GREEN_STATS", "GREEN_MAX_BLOCKING_MS",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -207,6 +207,8 @@ void green__config_load(void)
     } else if (s) {
         bad("GREEN_STATS", s, "1 (a report at exit) or a period in ms");
     }
+    load_uint("GREEN_MAX_BLOCKING_MS", 0, 3600000,
+              &green__config.max_blocking_ms);
     s = secure_getenv("GREEN_DUMP_SIGNAL");
     if (s && green__parse_signal(s, &green__config.dump_signal) < 0)
         bad("GREEN_DUMP_SIGNAL", s, "a signal such as QUIT, USR1 or 10");

@@ -29,6 +29,8 @@ struct green__config {
     int stats;              /* GREEN_STATS: a report at exit */
     unsigned stats_period_ms; /* GREEN_STATS=PERIOD_MS: and a line per
                                period; 0: none */
+    unsigned max_blocking_ms; /* GREEN_MAX_BLOCKING_MS: the monitor's
+                               threshold; 0 (default): no monitor */
     int dump_signal;        /* GREEN_DUMP_SIGNAL: the signal that dumps
                                the threads to stderr; 0 (default): none */
     int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):

@@ -19,6 +19,7 @@
 #include "fdtab.h"
 #include "intr.h"
 #include "log.h"
+#include "monitor.h"
 #include "offload.h"
 #include "overflow.h"
 #include "ready.h"
@@ -216,7 +217,8 @@ void green__hub_switch(struct green__hub *h)
     void *to = h->sched_sp, *tp = h->first.tp;
     h->current = next;
     if (next) {
-        h->stats.switches++;
+        atomic_store_explicit(&h->switch_seq, ++h->stats.switches,
+                              memory_order_relaxed);
         next->state = GREEN__RUNNING;
         to = next->sp;
         tp = next->tp;
@@ -253,7 +255,8 @@ static void sched_main(void *arg)
         }
         h->current = next;
         next->state = GREEN__RUNNING;
-        h->stats.switches++;
+        atomic_store_explicit(&h->switch_seq, ++h->stats.switches,
+                              memory_order_relaxed);
         if (green__unlikely(green__config.stats))
             green__stats_ran(h, NULL);  /* its run starts now */
         if (next->tp != h->first.tp)
@@ -431,6 +434,7 @@ static struct green__hub *create(void)
     }
     green__stats_setup();
     green__dump_setup();
+    green__monitor_setup();
     return h;
 err_loop:
     green__tls_internal++;

@@ -45,6 +45,11 @@ struct green__hub {
                                        a dump from another OS thread */
     struct green__hub *all_next;    /* the process's hubs (hub.c) */
     struct green__stats stats;      /* stats.h: written by this OS thread */
+    _Atomic uint64_t switch_seq;    /* stats.switches, for the monitor:
+                                       one relaxed store per switch */
+    uint64_t mon_seq;               /* monitor.c's: switch_seq seen ... */
+    int64_t mon_since;              /* ... since this time ... */
+    bool mon_reported;              /* ... and the episode reported */
     int64_t polled_at;              /* green_now() at the last poll */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */

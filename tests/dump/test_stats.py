@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""GREEN_STATS on tests/dump/busy.c under the preload: the report at exit
-has plausible counts, a period prints lines, and a bad value is named.
+"""GREEN_STATS and GREEN_MAX_BLOCKING_MS on tests/dump/busy.c under the
+preload: the report at exit has plausible counts, a period prints lines,
+a bad value is named; the monitor reports a thread that computes 300 ms
+while another is due, once, and stays silent when off.
 
 Usage: test_stats.py LIBRARY BUSY. Prints TAP."""
 import os
@@ -61,4 +63,18 @@ r = run("stats", env={"GREEN_STATS": "often"})
 tap.ok(len(re.findall("GREEN_STATS=often", r.stderr)) == 1
        and "stats total" not in r.stderr,
        "a bad GREEN_STATS gets one warning naming it", r.stderr)
+r = run("compute", "300", env={"GREEN_MAX_BLOCKING_MS": "100"})
+reports = re.findall(r"monitor: green thread \d+ on OS thread \d+ has run "
+                     r"(\d+) ms without a switch while (?:other green threads "
+                     r"are ready|a deadline has passed); computing", r.stderr)
+tap.ok(r.returncode == 0 and len(reports) == 1
+       and 100 <= int(reports[0]) < 300,
+       "GREEN_MAX_BLOCKING_MS=100: one report of the 300 ms computation",
+       r.stderr)
+r = run("compute", "300")
+tap.ok(r.returncode == 0 and "monitor" not in r.stderr,
+       "no report when the monitor is off", r.stderr)
+r = run("compute", "50", env={"GREEN_MAX_BLOCKING_MS": "200"})
+tap.ok(r.returncode == 0 and "monitor" not in r.stderr,
+       "no report for a run shorter than the threshold", r.stderr)
 tap.done()
