@@ -3,7 +3,10 @@
  *                in turn; joined, main returns (the report runs at exit)
  *   compute MS   one thread computes for MS ms without a call that could
  *                switch, while another sleeps 5 ms at a time (so it is
- *                due while the first computes); then both are joined */
+ *                due while the first computes); then both are joined
+ *   stdio        one thread writes 1 MiB to stdout with fwrite (stdio's
+ *                own write(2), which no wrapper sees) while another
+ *                sleeps 5 ms at a time; the test reads stdout late */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +61,29 @@ static void *ticker(void *arg)
     return NULL;
 }
 
+void *busy_stdio(void *arg)
+{
+    static char block[64 * 1024];
+    (void)arg;
+    memset(block, 'x', sizeof block);
+    for (int i = 0; i < 16; i++)
+        fwrite(block, 1, sizeof block, stdout);
+    fflush(stdout);
+    done = 1;
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     pthread_t t[4];
+    if (argc > 1 && !strcmp(argv[1], "stdio")) {
+        pthread_create(&t[0], NULL, ticker, NULL);
+        nap_ms(20);
+        pthread_create(&t[1], NULL, busy_stdio, NULL);
+        pthread_join(t[1], NULL);
+        pthread_join(t[0], NULL);
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "compute")) {
         compute_ms = argc > 2 ? atol(argv[2]) : 300;
         pthread_create(&t[0], NULL, ticker, NULL);

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
@@ -77,4 +78,16 @@ tap.ok(r.returncode == 0 and "monitor" not in r.stderr,
 r = run("compute", "50", env={"GREEN_MAX_BLOCKING_MS": "200"})
 tap.ok(r.returncode == 0 and "monitor" not in r.stderr,
        "no report for a run shorter than the threshold", r.stderr)
+e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+e.update(LD_PRELOAD=lib, GREEN_MAX_BLOCKING_MS="100")
+p = subprocess.Popen([busy, "stdio"], env=e, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+time.sleep(0.4)  # the pipe fills: stdio's write(2) blocks the OS thread
+out, err = p.communicate(timeout=20)
+err = err.decode(errors="replace")
+tap.ok(len(out) == 1 << 20 and re.search(
+           r"monitor: green thread \d+ .* has run \d+ ms without a switch .*; "
+           r"in write\(2\) on fd 1, a pipe: stdio's internal writes block "
+           r"the OS thread", err),
+       "the monitor's hint names stdio's blocking write on a pipe", err)
 tap.done()
