@@ -319,9 +319,31 @@ static void backtrace(struct out *o, struct green_thread *t, bool live)
         putf(o, "    (no backtrace: libunwind error %d)\n", r);
 }
 
+/* Where t starts, into buf: its entry function's name where the
+ * dynamic symbol table has it, else the offset in its module (for
+ * addr2line), or NULL. *mod: the module. */
+static const char *start_of(const struct green_thread *t, char *buf,
+                            size_t n, const char **mod)
+{
+    Dl_info dl;
+    *mod = NULL;
+    if (!t->fn || !dladdr((void *)(uintptr_t)t->fn, &dl))
+        return NULL;
+    *mod = dl.dli_fname;
+    if (dl.dli_sname)
+        snprintf(buf, n, "%s", dl.dli_sname);
+    else
+        snprintf(buf, n, "+0x%lx", (unsigned long)((uintptr_t)t->fn -
+                                                   (uintptr_t)dl.dli_fbase));
+    return buf;
+}
+
 static void thread_out(struct out *o, struct green_thread *t, int64_t now,
                        bool own)
 {
+    const char *start_mod;
+    char start_buf[256];
+    const char *start = start_of(t, start_buf, sizeof start_buf, &start_mod);
     struct green__hub *h = t->hub;
     bool live = own && t == h->current;
     bool walk = own && t->state != GREEN__ENDED;
@@ -360,6 +382,12 @@ static void thread_out(struct out *o, struct green_thread *t, int64_t now,
         } else {
             put(o, "null", 4);
         }
+        putf(o, ",\"creator\":%llu,\"start\":",
+             (unsigned long long)t->creator);
+        if (start)
+            jstr(o, start, 256);
+        else
+            put(o, "null", 4);
         put(o, ",\"backtrace\":", 13);
         if (walk)
             backtrace(o, t, live);
@@ -376,6 +404,10 @@ static void thread_out(struct out *o, struct green_thread *t, int64_t now,
     if (parked)
         putf(o, ": %s", why);
     put(o, "\n", 1);
+    if (t->creator || start)
+        putf(o, "    created by thread %llu, starting at %s (%s)\n",
+             (unsigned long long)t->creator, start ? start : "?",
+             start_mod ? start_mod : "?");
     if (walk)
         backtrace(o, t, live);
     else if (t->state != GREEN__ENDED)

@@ -147,6 +147,7 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
     t->hub = h;
     t->magic = green__thread_magic(t);
     t->id = green__thread_next_id();
+    t->creator = h->current ? h->current->id : 0;
     t->fn = fn;
     t->arg = arg;
     t->deadline = GREEN_NEVER;

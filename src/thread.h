@@ -46,6 +46,7 @@ struct green_thread {
     atomic_uint park;              /* wait.c: park token and wake result */
     atomic_uintptr_t join;         /* GREEN__JOIN_* or the joiner */
     uint64_t id;                   /* 1 = adopted main OS thread */
+    uint64_t creator;              /* id of the thread that spawned it, or 0 */
     void *(*fn)(void *);           /* entry and argument */
     void *arg;
     void *result;                  /* fn's return or green_exit's argument */

@@ -52,6 +52,9 @@ tap.ok(re.search(r"#\d+ +0x[0-9a-f]+ dump_sleeper\+0x[0-9a-f]+ \(.*waits\)",
        "a backtrace names the program's own function and module", r.stderr)
 tap.ok(re.search(r"hub: OS thread \d+ \(main\), \d+ ready, last poll", r.stderr),
        "the hub's block: OS thread, run queue, last poll", r.stderr)
+tap.ok(len(re.findall(r"created by thread 1, starting at \S+ \(.*waits\)",
+                      r.stderr)) == 7,
+       "each of the 7 threads: created by thread 1, in the program", r.stderr)
 
 r = run("text")
 tap.ok(r.returncode == 0 and all(re.search(p, r.stdout)
@@ -66,6 +69,7 @@ try:
     funcs = {f["function"] for t in threads for f in t["backtrace"] or []}
     good = ({"fd", "sleep", "mutex", "cond", "sem", "join", "child"} <= kinds
             and "dump_sleeper" in funcs and doc["pid"] > 0
+            and sorted(t["creator"] for t in threads) == [0] + [1] * 7
             and all(t["state"] in ("running", "ready", "parked", "ended")
                     for t in threads))
     detail = f"kinds {sorted(kinds)}"
