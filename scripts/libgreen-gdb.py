@@ -4,18 +4,20 @@
 #   (gdb) info green-threads     every hub and green thread: id, name,
 #                                state, what it waits on
 #   (gdb) green-bt ID            the backtrace of green thread ID, from
-#                                its saved context
+#                                its saved context, numbered from #1
 #
 # Both read libgreen's own structures through its debug information (the
 # hub list in src/hub.c, struct green_thread in src/thread.h, the wait
 # reasons of src/why.h), so they work on a live process and on a core
-# file alike. green-bt points the selected OS thread's registers at the
-# saved context for one `bt` and puts them back: on a core file, where
-# registers cannot be written, it prints the saved frame's return address
-# and frame pointer chain instead. The x86_64 frame layout is that of
+# file alike. green-bt installs, for one `bt`, an unwinder that makes the
+# saved context the caller of frame #0, so gdb walks the green thread's
+# stack with its own CFI; no register is written, so it works on a core
+# file too. The x86_64 frame layout is that of
 # src/arch/x86_64/switch.S: mxcsr and fpucw, then r15, r14, r13, r12, rbx,
 # rbp and the return address, 64 bytes.
 import gdb
+import gdb.unwinder
+from gdb.unwinder import Unwinder
 
 STATES = {0: "ready", 1: "running", 2: "parked", 3: "ended"}
 FRAME = ["fp", "r15", "r14", "r13", "r12", "rbx", "rbp", "rip"]
@@ -106,8 +108,43 @@ def find(ident):
     raise gdb.GdbError(f"no green thread {ident}")
 
 
+class GreenUnwinder(Unwinder):
+    """While green-bt runs, makes the caller of frame #0 the saved
+    context of a green thread: gdb then unwinds that thread's stack with
+    its own CFI, on a live process or a core file, without writing a
+    register."""
+
+    def __init__(self):
+        super().__init__("libgreen green-bt")
+        self.regs = None
+
+    def __call__(self, pending):
+        if self.regs is None or pending.level() != 0:
+            return None
+        # Frame #0's id takes the green stack's address, below its
+        # caller's: gdb stops a walk whose frames go back up the stack.
+        pc, sp = pending.read_register("rip"), pending.read_register("rsp")
+        low = gdb.Value(self.regs["rsp"] - 64).cast(sp.type)
+        info = pending.create_unwind_info(FrameId(low, pc))
+        for r, v in self.regs.items():
+            info.add_saved_register(
+                r, gdb.Value(v).cast(pending.read_register(r).type))
+        return info
+
+
+class FrameId:
+    def __init__(self, sp, pc):
+        self.sp, self.pc = sp, pc
+
+
+unwinder = GreenUnwinder()
+gdb.unwinder.register_unwinder(None, unwinder, replace=True)
+
+
 class GreenBt(gdb.Command):
-    """green-bt ID: backtrace of green thread ID from its saved context."""
+    """green-bt ID: backtrace of green thread ID from its saved context,
+numbered from #1 (the walk starts from the selected OS thread's frame
+#0, which is left out)."""
 
     def __init__(self):
         super().__init__("green-bt", gdb.COMMAND_STACK)
@@ -123,25 +160,18 @@ class GreenBt(gdb.Command):
                                f"OS thread (LWP) {int(h['tid'])}")
         u64 = gdb.lookup_type("unsigned long").pointer()
         sp = t["sp"].cast(u64)
-        saved = {n: int(sp[i]) for i, n in enumerate(FRAME)}
-        regs = dict(saved, rsp=int(t["sp"]) + 8 * len(FRAME))
-        frame = gdb.selected_frame()
-        old = {r: int(frame.read_register(r)) for r in regs if r != "fp"}
+        saved = {n: int(sp[i]) for i, n in enumerate(FRAME) if n != "fp"}
+        saved["rsp"] = int(t["sp"]) + 8 * len(FRAME)
+        unwinder.regs = saved
+        gdb.invalidate_cached_frames()
         try:
-            gdb.execute("select-frame 0")
-            for r in old:
-                gdb.execute(f"set ${r} = {regs[r]:#x}")
-        except gdb.error:
-            # A core file: its registers cannot be written. Walk the
-            # frame pointers by hand (every frame past the first needs
-            # -fno-omit-frame-pointer to be found so).
-            print(f"(read-only target) #0 {gdb.format_address(saved['rip'])}")
-            return
-        try:
-            gdb.execute("bt")
+            out = gdb.execute("bt", to_string=True)
+            # Frame #0 is the OS thread's own: show the green thread's.
+            print(out.split("\n#1 ", 1)[-1].join(["#1 ", ""])
+                  if "\n#1 " in out else out, end="")
         finally:
-            for r, v in old.items():
-                gdb.execute(f"set ${r} = {v:#x}")
+            unwinder.regs = None
+            gdb.invalidate_cached_frames()
 
 
 InfoGreenThreads()

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""scripts/libgreen-gdb.py on a live process: `info green-threads` lists
-the green threads of tests/dump/waits.c with their waits, and `green-bt
-ID` walks a parked thread's saved context down to the program's own
-function. Skipped without gdb, or where gdb may not attach (ptrace).
+"""scripts/libgreen-gdb.py on a live process and on its core file: `info
+green-threads` lists the green threads of tests/dump/waits.c with their
+waits, and `green-bt ID` walks a parked thread's saved context down to
+the program's own function. Skipped without gdb, where gdb may not
+attach (ptrace), or without libgreen's debug information.
 
 Usage: test_gdb.py LIBRARY WAITS SCRIPT. Prints TAP."""
 import os
@@ -10,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
@@ -51,6 +53,20 @@ try:
     tap.ok(re.search(r"#\d+ .*dump_sleeper", bt.stdout),
            "green-bt ID: the saved stack down to the program's function",
            bt.stdout + bt.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        core = os.path.join(tmp, "core")
+        subprocess.run([gdb, "-nx", "-batch", "-p", str(p.pid), "-ex",
+                        f"generate-core-file {core}"], capture_output=True,
+                       timeout=60)
+        c = subprocess.run([gdb, "-nx", "-batch", waits, core, "-x", script,
+                            "-ex", "info green-threads",
+                            "-ex", f"green-bt {m.group(1) if m else 0}"],
+                           capture_output=True, text=True, timeout=60)
+        tap.ok(os.path.exists(core) and re.search(r"parked: join thread \d+",
+                                                  c.stdout)
+               and re.search(r"#\d+ .*dump_sleeper", c.stdout),
+               "on a core file: info green-threads and green-bt",
+               c.stdout + c.stderr)
 finally:
     p.stdin.close()
     p.wait(timeout=20)
