@@ -1,13 +1,16 @@
 /* An unmodified pthread program for tests/dump/test_stats.py:
  *   stats        4 threads each sleep 1 ms ten times and take a mutex
  *                in turn; joined, main returns (the report runs at exit)
- *   compute MS   one thread computes for MS ms without a call that could
+ *   compute MS [yield]
+ *                one thread computes for MS ms without a call that could
  *                switch, while another sleeps 5 ms at a time (so it is
- *                due while the first computes); then both are joined
+ *                due while the first computes) or, with yield, calls
+ *                sched_yield (so it is ready); then both are joined
  *   stdio        one thread writes 1 MiB to stdout with fwrite (stdio's
  *                own write(2), which no wrapper sees) while another
  *                sleeps 5 ms at a time; the test reads stdout late */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static long compute_ms;
 static volatile int done;
+static int yielding;
 static unsigned long counter;
 
 static long long now_ms(void)
@@ -56,8 +60,12 @@ void *busy_compute(void *arg)
 static void *ticker(void *arg)
 {
     (void)arg;
-    while (!done)
-        nap_ms(5);
+    while (!done) {
+        if (yielding)
+            sched_yield();
+        else
+            nap_ms(5);
+    }
     return NULL;
 }
 
@@ -86,6 +94,7 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "compute")) {
         compute_ms = argc > 2 ? atol(argv[2]) : 300;
+        yielding = argc > 3 && !strcmp(argv[3], "yield");
         pthread_create(&t[0], NULL, ticker, NULL);
         nap_ms(20);  /* the ticker is asleep, due every 5 ms */
         pthread_create(&t[1], NULL, busy_compute, NULL);

@@ -72,6 +72,12 @@ tap.ok(r.returncode == 0 and len(reports) == 1
        and 100 <= int(reports[0]) < 300,
        "GREEN_MAX_BLOCKING_MS=100: one report of the 300 ms computation",
        r.stderr)
+r = run("compute", "300", "yield", env={"GREEN_MAX_BLOCKING_MS": "100"})
+tap.ok(r.returncode == 0 and len(re.findall(
+           r"monitor: green thread \d+ on OS thread \d+ has run \d+ ms "
+           r"without a switch while other green threads are ready; "
+           r"computing", r.stderr)) == 1,
+       "the same while another thread is ready (sched_yield)", r.stderr)
 r = run("compute", "300")
 tap.ok(r.returncode == 0 and "monitor" not in r.stderr,
        "no report when the monitor is off", r.stderr)
