@@ -113,7 +113,7 @@ def dump_running(env):
     p.stdout.readline()  # "ready"
     g = subprocess.run([greenrun, "--dump", str(p.pid)], capture_output=True,
                        text=True, timeout=10)
-    time.sleep(0.3)  # the dump comes at the hub's next poll
+    time.sleep(0.5)  # the dump comes at the hub's next poll
     out, err = p.communicate(timeout=20)  # closes stdin: it exits
     return g, err
 

@@ -54,7 +54,9 @@ r = run("compute", "120", env={"GREEN_STATS": "30"})
 lines = re.findall(r"stats \+[\d.]+ s: 1 hubs, \d+ threads live", r.stderr)
 tap.ok(r.returncode == 0 and 1 <= len(lines),
        "GREEN_STATS=30 prints lines per period", r.stderr)
-tap.ok(re.search(r"longest run 1[0-9]{2}\.\d ms \(thread \d+", r.stderr),
+m = re.search(r"stats total: .*longest run ([\d.]+) ms \(thread \d+",
+              r.stderr)
+tap.ok(m and 110 <= float(m.group(1)) < 5000,
        "a 120 ms computation is the longest run", r.stderr)
 
 r = run("stats")
@@ -68,8 +70,7 @@ r = run("compute", "300", env={"GREEN_MAX_BLOCKING_MS": "100"})
 reports = re.findall(r"monitor: green thread \d+ on OS thread \d+ has run "
                      r"(\d+) ms without a switch while (?:other green threads "
                      r"are ready|a deadline has passed); computing", r.stderr)
-tap.ok(r.returncode == 0 and len(reports) == 1
-       and 100 <= int(reports[0]) < 300,
+tap.ok(r.returncode == 0 and len(reports) == 1 and int(reports[0]) >= 100,
        "GREEN_MAX_BLOCKING_MS=100: one report of the 300 ms computation",
        r.stderr)
 r = run("compute", "300", "yield", env={"GREEN_MAX_BLOCKING_MS": "100"})
