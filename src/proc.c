@@ -14,6 +14,7 @@
 #include "offload.h"
 #include "ready.h"
 #include "real.h"
+#include "stats.h"
 #include "wait.h"
 
 /* One wait call: wait4's arguments, or waitid's (info is never NULL in
@@ -48,6 +49,7 @@ static long try_once(struct wcall *c)
 /* The real call, blocking the OS thread: where nothing green applies. */
 static long block(struct wcall *c)
 {
+    green__stats_blocked(c->waitid ? "waitid" : "wait4");
     if (!c->waitid) {
         pid_t r = green__real.wait4(c->pid, c->status, c->options, c->ru);
         return r < 0 ? -errno : r;

@@ -1,6 +1,8 @@
 /* An unmodified pthread program for tests/dump/test_stats.py:
  *   stats        4 threads each sleep 1 ms ten times and take a mutex
- *                in turn; joined, main returns (the report runs at exit)
+ *                in turn; joined, then main preads a file 3 times while
+ *                a fifth thread yields (is ready); main returns (the
+ *                report runs at exit)
  *   compute MS [yield]
  *                one thread computes for MS ms without a call that could
  *                switch, while another sleeps 5 ms at a time (so it is
@@ -9,12 +11,14 @@
  *   stdio        one thread writes 1 MiB to stdout with fwrite (stdio's
  *                own write(2), which no wrapper sees) while another
  *                sleeps 5 ms at a time; the test reads stdout late */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static long compute_ms;
@@ -107,6 +111,18 @@ int main(int argc, char **argv)
         pthread_create(&t[i], NULL, sleeper, NULL);
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
+    yielding = 1;
+    pthread_create(&t[0], NULL, ticker, NULL);
+    int fd = open("/proc/self/stat", O_RDONLY);
+    char buf[64];
+    for (int i = 0; i < 3; i++) {
+        sched_yield();  /* the ticker yields back: it is ready now */
+        if (pread(fd, buf, sizeof buf, 0) < 0)
+            return 1;
+    }
+    close(fd);
+    done = 1;
+    pthread_join(t[0], NULL);
     printf("counter %lu\n", counter);
     return 0;
 }

@@ -34,9 +34,13 @@ r = run("stats", env={"GREEN_STATS": "1"})
 err = r.stderr
 tap.ok(r.returncode == 0 and r.stdout == "counter 40\n",
        "the program runs as without GREEN_STATS", r.stdout + err)
-tap.ok(number(r"stats total: (\d+) threads created", err) == 4
+tap.ok(number(r"stats total: (\d+) threads created", err) == 5
        and number(r"stats total: \d+ threads created, peak (\d+)", err) == 5,
-       "4 threads created, 5 live at the peak (main's included)", err)
+       "5 threads created, 5 live at the peak (main's included)", err)
+tap.ok(number(r"stats total: offloaded:.*blocked the OS thread: pread (\d+)",
+              err) == 3,
+       "3 preads of a file that blocked the OS thread while one was ready",
+       err)
 tap.ok(number(r"stats total: \d+ parks:.* sleep (\d+)", err) == 40,
        "40 parks in sleep", err)
 tap.ok(number(r"stats total: \d+ parks:.* join (\d+)", err) >= 1,
