@@ -39,11 +39,14 @@ int green__park(int64_t deadline);
                               it (fd, futex, offload) keep it */
 
 /* Names what the calling green thread's next park waits on (why.h): obj
- * and num as the reason says. A few stores; nothing without a hub. */
+ * and num as the reason says. A few stores. An OS thread without a hub
+ * gets one here, as the park it is about to take would make it. */
 static inline void green__wait_why(enum green__why why, const void *obj,
                                    int64_t num)
 {
     struct green__hub *h = green__tls_hub;
+    if (__builtin_expect(!h, 0))
+        h = green__hub_get();
     if (h && h->current) {
         h->current->wait.why = (unsigned char)why;
         h->current->wait.obj = obj;

@@ -61,6 +61,14 @@ tap.ok(r.returncode == 0 and all(re.search(p, r.stdout)
                                  for p in REASONS.values()),
        "green_dump(1, GREEN_DUMP_TEXT) from the program", r.stdout + r.stderr)
 
+r = run("text", env={"GREEN_THREADS": "native"})
+hubs = re.findall(r"^hub: OS thread \d+", r.stdout, re.M)
+tap.ok(r.returncode == 0 and len(hubs) >= 3
+       and all(re.search(REASONS[k], r.stdout) for k in ("mutex", "cond", "sem"))
+       and "(no backtrace: on another OS thread)" in r.stdout,
+       "GREEN_THREADS=native: a block per hub, other hubs' threads listed "
+       "without backtraces", r.stdout + r.stderr)
+
 r = run("json")
 try:
     doc = json.loads(r.stdout)
