@@ -348,8 +348,7 @@ static void thread_out(struct out *o, struct green_thread *t, int64_t now,
     bool live = own && t == h->current;
     bool walk = own && t->state != GREEN__ENDED;
     bool parked = t->state == GREEN__PARKED && !live;
-    bool timed = (t->state == GREEN__PARKED || t->state == GREEN__READY) &&
-                 t->wait.since > 0 && !live;
+    bool timed = parked && t->wait.since > 0;
     char why[512], took[32];
     if (parked)
         why_words(t, now, why, sizeof why);

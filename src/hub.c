@@ -119,7 +119,6 @@ void green__hub_ready(struct green__hub *h, struct green_thread *t)
     if (green__unlikely(t->id < h->fork_mark) && t != h->forker)
         return;  /* vanished in a fork: see green__hub_fork_child */
     t->state = GREEN__READY;
-    t->wait.since = h->polled_at;
     t->next = NULL;
     h->nready++;
     if (h->runq_tail)
@@ -199,6 +198,16 @@ static void poll_nowait(struct green__hub *h)
     polled(h);
 }
 
+/* One more switch. Only this OS thread writes the count: no atomic
+ * read-modify-write is needed, only a store the monitor may read. */
+static inline void count_switch(struct green__hub *h)
+{
+    atomic_store_explicit(
+        &h->switch_seq,
+        atomic_load_explicit(&h->switch_seq, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+}
+
 void green__hub_switch(struct green__hub *h)
 {
     struct green_thread *self = h->current;
@@ -217,8 +226,7 @@ void green__hub_switch(struct green__hub *h)
     void *to = h->sched_sp, *tp = h->first.tp;
     h->current = next;
     if (next) {
-        atomic_store_explicit(&h->switch_seq, ++h->stats.switches,
-                              memory_order_relaxed);
+        count_switch(h);
         next->state = GREEN__RUNNING;
         to = next->sp;
         tp = next->tp;
@@ -255,8 +263,7 @@ static void sched_main(void *arg)
         }
         h->current = next;
         next->state = GREEN__RUNNING;
-        atomic_store_explicit(&h->switch_seq, ++h->stats.switches,
-                              memory_order_relaxed);
+        count_switch(h);
         if (green__unlikely(green__config.stats))
             green__stats_ran(h, NULL);  /* its run starts now */
         if (next->tp != h->first.tp)

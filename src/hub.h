@@ -39,18 +39,11 @@ struct green__hub {
     unsigned since_poll;            /* switches since the loop was polled */
     size_t poll_after;              /* ... and before it is polled again */
     size_t live;                    /* threads of this hub not yet ended */
-    struct green_thread *threads;   /* every thread not yet reaped, the
-                                       adopted one included, via all_next */
-    struct green__oslock threads_lock; /* held to change `threads`, and by
-                                       a dump from another OS thread */
-    struct green__hub *all_next;    /* the process's hubs (hub.c) */
-    struct green__stats stats;      /* stats.h: written by this OS thread */
-    _Atomic uint64_t switch_seq;    /* stats.switches, for the monitor:
-                                       one relaxed store per switch */
-    uint64_t mon_seq;               /* monitor.c's: switch_seq seen ... */
-    int64_t mon_since;              /* ... since this time ... */
-    bool mon_reported;              /* ... and the episode reported */
     int64_t polled_at;              /* green_now() at the last poll */
+    _Atomic uint64_t switch_seq;    /* switches to a green thread, for the
+                                       statistics and the monitor (which
+                                       reads it from its own OS thread):
+                                       a relaxed load and store each */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
@@ -76,6 +69,17 @@ struct green__hub {
                                        sigsuspend, which takes the
                                        process's signals, or NULL */
     struct green_thread first;      /* the adopted OS thread context */
+    /* Diagnostics, kept after the fields every switch reads, so that
+     * those stay in the same few cache lines. */
+    struct green_thread *threads;   /* every thread not yet reaped, the
+                                       adopted one included, via all_next */
+    struct green__oslock threads_lock; /* held to change `threads`, and by
+                                       a dump from another OS thread */
+    struct green__hub *all_next;    /* the process's hubs (hub.c) */
+    uint64_t mon_seq;               /* monitor.c's: switch_seq seen ... */
+    int64_t mon_since;              /* ... since this time ... */
+    bool mon_reported;              /* ... and the episode reported */
+    struct green__stats stats;      /* stats.h: written by this OS thread */
 };
 
 extern __thread struct green__hub *green__tls_hub

@@ -60,10 +60,19 @@ static void add(struct green__stats *sum, const struct green__stats *s)
     }
 }
 
+/* h's counts, with its switch count. */
+static void snapshot(const struct green__hub *h, struct green__stats *s)
+{
+    *s = h->stats;
+    s->switches = atomic_load_explicit(&h->switch_seq, memory_order_relaxed);
+}
+
 void green__stats_retire(const struct green__hub *h)
 {
+    struct green__stats s;
+    snapshot(h, &s);
     green__oslock_lock(&retired_lock);
-    add(&retired, &h->stats);
+    add(&retired, &s);
     retired_hubs++;
     green__oslock_unlock(&retired_lock);
 }
@@ -169,12 +178,14 @@ static void sum_hub(struct green__hub *h, void *arg)
     s->hubs++;
     s->live += h->live;
     s->ready += h->nready;
-    add(&s->total, &h->stats);
+    struct green__stats mine;
+    snapshot(h, &mine);
+    add(&s->total, &mine);
     if (s->each) {
         char who[64];
         snprintf(who, sizeof who, "hub OS thread %d%s", (int)h->tid,
                  h->is_main ? " (main)" : "");
-        report(who, &h->stats);
+        report(who, &mine);
     }
 }
 

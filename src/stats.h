@@ -28,7 +28,8 @@ struct green__stats_count {
 struct green__stats {
     uint64_t spawned;          /* green threads created */
     uint64_t peak;             /* most live at once */
-    uint64_t switches;         /* context switches to a green thread */
+    uint64_t switches;         /* a copy of the hub's switch_seq, made
+                                  when hubs are summed */
     uint64_t parks[GREEN__WHY_KINDS];
     uint64_t xwakes;           /* wakes that came from another OS thread */
     uint64_t offloads;         /* calls run on the offload pool */

@@ -37,8 +37,6 @@ struct green_thread {
     uintptr_t magic;               /* pthr.c: marks a pthread_t of ours */
     struct green__hub *hub;        /* owner for life: threads never migrate */
     struct green_thread *next;     /* run queue link */
-    struct green_thread *all_next, *all_prev; /* hub.c: the hub's live
-                                      threads, for green_dump */
     struct green__wnode { struct green__wnode *_Atomic next; }
         wnode;                     /* hub.c: cross-thread wake queue link */
     int saved_errno;               /* errno while switched out */
@@ -46,14 +44,12 @@ struct green_thread {
     atomic_uint park;              /* wait.c: park token and wake result */
     atomic_uintptr_t join;         /* GREEN__JOIN_* or the joiner */
     uint64_t id;                   /* 1 = adopted main OS thread */
-    uint64_t creator;              /* id of the thread that spawned it, or 0 */
     void *(*fn)(void *);           /* entry and argument */
     void *arg;
     void *result;                  /* fn's return or green_exit's argument */
     struct green__key_slot *keys;  /* key.c: values, NULL until first set */
     unsigned nkeys;                /* entries in keys */
     int64_t deadline;              /* wait.c: of the current park, or -1 */
-    struct green__wait_info wait;  /* why.h: what its park waits on */
     int64_t scope_deadline;        /* innermost green_timeout's, or -1 */
     struct green_timeout *scope;   /* innermost green_timeout, or NULL */
     atomic_int cancel;             /* a green_kill not yet delivered */
@@ -78,6 +74,12 @@ struct green_thread {
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
     size_t tls_size;               /* bytes at its top for the TLS block */
     char name[16];
+    /* Diagnostics, after the fields a switch and a park read, so that
+     * those keep their cache lines. */
+    struct green__wait_info wait;  /* why.h: what its park waits on */
+    struct green_thread *all_next, *all_prev; /* hub.c: the hub's live
+                                      threads, for green_dump */
+    uint64_t creator;              /* id of the thread that spawned it, or 0 */
 };
 
 /* t->magic of a live green thread: a pthread_t is ours if it points at

@@ -45,8 +45,8 @@ struct green__wait_info {
     const char *call;    /* GREEN__WHY_OFFLOAD */
     const char *arg;
     int64_t num;
-    int64_t since;       /* monotonic ns: parked or made ready at about
-                            this time (the hub's last poll) */
+    int64_t since;       /* monotonic ns: parked at about this time
+                            (the hub's last poll) */
 };
 
 /* One word for a reason ("read", "mutex", "offload"), as the dump's JSON
