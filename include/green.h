@@ -131,6 +131,50 @@ GREEN_API void *green_getspecific(green_key_t key);
 /* Returns 0, or -1 with errno EINVAL (not a live key) or ENOMEM. */
 GREEN_API int green_setspecific(green_key_t key, const void *value);
 
+/* ---- Diagnostics ------------------------------------------------------- */
+
+/* Formats for green_dump(). */
+#define GREEN_DUMP_TEXT 1  /* lines for people (also flags 0) */
+#define GREEN_DUMP_JSON 2  /* one JSON document, schema in docs/dump.md */
+
+/* Writes to fd every hub (its OS thread, run queue, time since its last
+ * poll) and every green thread: id, name, state, what it waits on in
+ * words and for how long, and a backtrace for the threads of the calling
+ * OS thread's hub. Returns 0, or -1 with errno EINVAL (unknown flags, or
+ * both formats), EBADF, or write(2)'s. */
+GREEN_API int green_dump(int fd, int flags);
+
+/* Counts since the process started, summed over its hubs (the OS threads
+ * that run green threads). */
+struct green_stats {
+    uint64_t hubs;              /* hubs made */
+    uint64_t threads_created;   /* green threads spawned */
+    uint64_t threads_peak;      /* most live at once, summed over hubs */
+    uint64_t threads_live;      /* live now, the adopted ones included */
+    uint64_t switches;          /* context switches */
+    uint64_t parks;             /* waits that parked, of which: */
+    uint64_t parks_fd;          /* fd readiness, poll, select, epoll */
+    uint64_t parks_sleep;
+    uint64_t parks_sync;        /* mutex, cond, rwlock, sem, barrier, once,
+                                   event, futex, process-shared */
+    uint64_t parks_join;        /* green_join, pthread_join, groups */
+    uint64_t parks_child;       /* waitpid and kin */
+    uint64_t parks_offload;     /* calls run on the offload pool */
+    uint64_t parks_other;       /* signals, channels, the rest */
+    uint64_t cross_hub_wakes;   /* wakes sent from another OS thread */
+    uint64_t offloaded;         /* calls run on the offload pool */
+    uint64_t offload_pool_peak; /* most pool threads at once */
+    uint64_t blocked_calls;     /* GREEN_STATS only: real calls that
+                                   blocked an OS thread while other green
+                                   threads were ready */
+    int64_t longest_run_ns;     /* GREEN_STATS only: longest run of a green
+                                   thread without a switch */
+    uint64_t peak_rss_kb;       /* the process's peak resident memory */
+};
+
+/* Fills *s. Returns 0, or -1 with errno EINVAL (s is NULL). */
+GREEN_API int green_stats(struct green_stats *s);
+
 /* ---- Cancellation and timeouts --------------------------------------- */
 
 /* Cancels t at its next wait point: if t is parked in a blocking call now,

@@ -102,11 +102,13 @@ GREEN__INTERPOSE int getaddrinfo(const char *node, const char *service,
         !(g = calloc(1, sizeof *g + str_size(node) + str_size(service))))
         return green__real.getaddrinfo(node, service, hints, res);
     char *at = (char *)(g + 1);
-    *g = (struct gai){.l.job = {.run = gai_run, .discard = gai_discard},
+    *g = (struct gai){.l.job = {.run = gai_run, .discard = gai_discard,
+                                .call = "getaddrinfo"},
                       .node = copy_str(node, &at),
                       .service = copy_str(service, &at),
                       .hints = hints ? *hints : (struct addrinfo){0},
                       .has_hints = hints != NULL};
+    g->l.job.arg = g->node ? g->node : g->service;
     if (green__lookup_offload(&g->l) < 0)
         return EAI_SYSTEM;  /* the pool frees g */
     int ret = g->ret;
@@ -156,7 +158,8 @@ GREEN__INTERPOSE int getnameinfo(const struct sockaddr *sa, socklen_t salen,
         !(g = malloc(sizeof *g + (host ? hostlen : 0) + (serv ? servlen : 0))))
         return green__real.getnameinfo(sa, salen, host, hostlen, serv,
                                        servlen, flags);
-    *g = (struct gni){.l.job = {.run = gni_run, .discard = gni_discard},
+    *g = (struct gni){.l.job = {.run = gni_run, .discard = gni_discard,
+                                .call = "getnameinfo"},
                       .salen = salen, .host = host ? (char *)(g + 1) : NULL,
                       .hostlen = hostlen, .serv = NULL, .servlen = servlen,
                       .flags = flags};
@@ -209,9 +212,14 @@ static struct hent *hent_new(const void *name, socklen_t len, int af)
     struct hent *h = malloc(sizeof *h + size);
     if (!h)
         return NULL;
-    *h = (struct hent){.l.job = {.run = hent_run, .discard = hent_discard},
+    *h = (struct hent){.l.job = {.run = hent_run, .discard = hent_discard,
+                                 .call = "gethostbyname"},
                        .af = af, .name = memcpy(h + 1, name, size),
                        .len = len};
+    if (len) /* an address: gethostbyaddr */
+        h->l.job.call = "gethostbyaddr";
+    else
+        h->l.job.arg = h->name;
     return h;
 }
 
@@ -286,6 +294,7 @@ static void hent_r_run(struct green__job *job)
 static int hent_r_offload(struct hent_r h)
 {
     h.l.job.run = hent_r_run;
+    h.l.job.call = "gethostbyname_r";
     green__lookup_offload(&h.l);
     return h.ret;
 }
@@ -386,6 +395,7 @@ static void res_run(struct green__job *job)
 static int res_offload(struct res r)
 {
     r.l.job.run = res_run;
+    r.l.job.call = "res_query";
     green__lookup_offload(&r.l);
     return r.ret;
 }

@@ -22,6 +22,7 @@
 #include "cancel.h"
 #include "interpose.h"
 #include "offload.h"
+#include "stats.h"
 
 bool green__file_offload_fd(int fd)
 {
@@ -78,7 +79,16 @@ static void fio_run(struct green__job *job)
 ssize_t green__file_io(const struct green__fio *f)
 {
     green__testcancel();  /* each of these calls is a cancellation point */
-    struct fio_job j = {.job.run = fio_run, .f = f};
+    static const char *const names[] = {
+        [GREEN__FIO_READ] = "read",       [GREEN__FIO_WRITE] = "write",
+        [GREEN__FIO_READV] = "readv",     [GREEN__FIO_WRITEV] = "writev",
+        [GREEN__FIO_PREAD] = "pread",     [GREEN__FIO_PWRITE] = "pwrite",
+        [GREEN__FIO_PREADV] = "preadv",   [GREEN__FIO_PWRITEV] = "pwritev",
+        [GREEN__FIO_PREADV2] = "preadv2", [GREEN__FIO_PWRITEV2] = "pwritev2",
+        [GREEN__FIO_FSYNC] = "fsync",     [GREEN__FIO_FDATASYNC] = "fdatasync",
+    };
+    struct fio_job j = {.job = {.run = fio_run, .call = names[f->call]},
+                        .f = f};
     green__offload(&j.job, 0);
     if (j.ret < 0)
         errno = j.err;
@@ -87,8 +97,10 @@ ssize_t green__file_io(const struct green__fio *f)
 
 GREEN__INTERPOSE ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
-    if (!green__file_offloads(fd))
+    if (!green__file_offloads(fd)) {
+        green__stats_blocked("pread");
         return green__reals()->pread(fd, buf, len, off);
+    }
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PREAD, .fd = fd, .buf = buf, .len = len,
         .off = off});
@@ -100,8 +112,10 @@ GREEN__INTERPOSE ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
 GREEN__INTERPOSE ssize_t pwrite(int fd, const void *buf, size_t len,
                                 off_t off)
 {
-    if (!green__file_offloads(fd))
+    if (!green__file_offloads(fd)) {
+        green__stats_blocked("pwrite");
         return green__reals()->pwrite(fd, buf, len, off);
+    }
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PWRITE, .fd = fd, .buf = (void *)buf, .len = len,
         .off = off});
@@ -114,8 +128,10 @@ GREEN__INTERPOSE ssize_t pwrite64(int fd, const void *buf, size_t len,
 GREEN__INTERPOSE ssize_t preadv(int fd, const struct iovec *iov, int cnt,
                                 off_t off)
 {
-    if (!green__file_offloads(fd))
+    if (!green__file_offloads(fd)) {
+        green__stats_blocked("preadv");
         return green__reals()->preadv(fd, iov, cnt, off);
+    }
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PREADV, .fd = fd, .iov = iov, .cnt = cnt,
         .off = off});
@@ -128,8 +144,10 @@ GREEN__INTERPOSE ssize_t preadv64(int fd, const struct iovec *iov, int cnt,
 GREEN__INTERPOSE ssize_t pwritev(int fd, const struct iovec *iov, int cnt,
                                  off_t off)
 {
-    if (!green__file_offloads(fd))
+    if (!green__file_offloads(fd)) {
+        green__stats_blocked("pwritev");
         return green__reals()->pwritev(fd, iov, cnt, off);
+    }
     return green__file_io(&(struct green__fio){
         .call = GREEN__FIO_PWRITEV, .fd = fd, .iov = iov, .cnt = cnt,
         .off = off});
@@ -141,16 +159,20 @@ GREEN__INTERPOSE ssize_t pwritev64(int fd, const struct iovec *iov, int cnt,
 
 GREEN__INTERPOSE int fsync(int fd)
 {
-    if (!green__file_offloads(fd))
+    if (!green__file_offloads(fd)) {
+        green__stats_blocked("fsync");
         return green__reals()->fsync(fd);
+    }
     return (int)green__file_io(&(struct green__fio){
         .call = GREEN__FIO_FSYNC, .fd = fd});
 }
 
 GREEN__INTERPOSE int fdatasync(int fd)
 {
-    if (!green__file_offloads(fd))
+    if (!green__file_offloads(fd)) {
+        green__stats_blocked("fdatasync");
         return green__reals()->fdatasync(fd);
+    }
     return (int)green__file_io(&(struct green__fio){
         .call = GREEN__FIO_FDATASYNC, .fd = fd});
 }

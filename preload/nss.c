@@ -20,6 +20,8 @@
 #include "lookup.h"
 
 enum nss_call { PWNAM, PWUID, GRNAM, GRGID, SPNAM };
+static const char *const nss_names[] = {"getpwnam", "getpwuid", "getgrnam",
+                                        "getgrgid", "getspnam"};
 
 /* One NSS lookup by name or id, plain (ptr) or _r (ret). */
 struct nss {
@@ -76,8 +78,9 @@ static void nss_run(struct green__job *job)
 
 static void *nss_get(enum nss_call call, const char *name, unsigned id)
 {
-    struct nss n = {.l.job.run = nss_run, .call = call, .name = name,
-                    .id = id};
+    struct nss n = {.l.job = {.run = nss_run, .call = nss_names[call],
+                              .arg = name},
+                    .call = call, .name = name, .id = id};
     green__lookup_offload(&n.l);
     return n.ptr;
 }
@@ -85,7 +88,9 @@ static void *nss_get(enum nss_call call, const char *name, unsigned id)
 static int nss_get_r(enum nss_call call, const char *name, unsigned id,
                      void *out, char *buf, size_t buflen, void **result)
 {
-    struct nss n = {.l.job.run = nss_run, .call = call, .reentrant = true,
+    struct nss n = {.l.job = {.run = nss_run, .call = nss_names[call],
+                              .arg = name},
+                    .call = call, .reentrant = true,
                     .name = name, .id = id, .out = out, .buf = buf,
                     .buflen = buflen, .result = result};
     green__lookup_offload(&n.l);
@@ -196,7 +201,9 @@ GREEN__INTERPOSE int getgrouplist(const char *user, gid_t group,
 {
     if (!green__gate() || !groups)
         return green__real.getgrouplist(user, group, groups, ngroups);
-    struct groups g = {.l.job.run = groups_run, .user = user, .group = group,
+    struct groups g = {.l.job = {.run = groups_run, .call = "getgrouplist",
+                                 .arg = user},
+                       .user = user, .group = group,
                        .list = groups, .ngroups = ngroups};
     green__lookup_offload(&g.l);
     return g.ret;
@@ -208,7 +215,9 @@ GREEN__INTERPOSE int initgroups(const char *user, gid_t group)
 {
     if (!green__gate())
         return green__real.initgroups(user, group);
-    struct groups g = {.l.job.run = groups_run, .user = user, .group = group};
+    struct groups g = {.l.job = {.run = groups_run, .call = "getgrouplist",
+                                 .arg = user},
+                       .user = user, .group = group};
     green__lookup_offload(&g.l);
     return g.ret;
 }

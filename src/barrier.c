@@ -77,11 +77,13 @@ int green__barrier_wait(pthread_barrier_t *pb)
         green__futex_wake(round_word(b), INT_MAX, GREEN__FUTEX_ALL);
         r = PTHREAD_BARRIER_SERIAL_THREAD;
     } else {
-        while ((uint32_t)(atomic_load(&b->word) >> 32) == round)
+        while ((uint32_t)(atomic_load(&b->word) >> 32) == round) {
+            green__wait_why(GREEN__WHY_BARRIER, pb, 0);
             if (green__futex_wait(round_word(b), round, GREEN_NEVER,
-                                  GREEN__FUTEX_ALL, GREEN__NOCANCEL) ==
-                -ENOMEM)
+                                  GREEN__FUTEX_ALL,
+                                  GREEN__NOCANCEL | GREEN__WHY) == -ENOMEM)
                 green__os_nap(50000);  /* no hub to park in: poll */
+        }
     }
     atomic_fetch_sub(&b->inside, 1);  /* b may be destroyed from here on */
     return r;

@@ -288,6 +288,7 @@ static long chan_select(struct green_chan_op *ops, size_t n, int64_t deadline)
         ops[i - 1].err = r < 0 ? EPIPE : 0;
         r = (long)(i - 1);
     } else if (r == 0) {
+        green__wait_why(GREEN__WHY_CHANNEL, ops[0].ch, (int64_t)n);
         r = await(&sel, deadline);
         /* Every waiter but the one a waker took is still queued: so a
          * channel this touches cannot have been freed meanwhile. */

@@ -67,6 +67,7 @@ int green__clock_sleep(clockid_t clock, int flags, const struct timespec *req,
         abs ? green__clock_deadline(clock, req) : green__deadline_ts(req);
     if (deadline < 0)
         deadline = INT64_MAX;
+    green__wait_why(GREEN__WHY_SLEEP, NULL, 0);
     for (;;) {
         int r = green__park_flags(deadline, GREEN__EINTR);
         if (green_now() >= deadline)

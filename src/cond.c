@@ -91,7 +91,9 @@ int green__cond_wait(pthread_cond_t *pc, pthread_mutex_t *m,
         atomic_fetch_sub(&c->waiters, 1);
         return r;
     }
-    r = green__futex_wait(seq_word(c), seq, deadline, GREEN__FUTEX_ALL, flags);
+    green__wait_why(GREEN__WHY_COND, pc, 0);
+    r = green__futex_wait(seq_word(c), seq, deadline, GREEN__FUTEX_ALL,
+                          flags | GREEN__WHY);
     atomic_fetch_sub(&c->waiters, 1);  /* c may be destroyed from here on */
     green__mutex_relock(m, self, saved);
     return r == -ETIMEDOUT || r == -ECANCELED ? r : 0;

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ static const char *const known[] = {
     "GREEN_STACK_CACHE", "GREEN_GUARDED_STACKS", "GREEN_DISABLE",
     "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
     "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO", "GREEN_TLS",
+    "GREEN_DUMP_SIGNAL", "GREEN_STATS", "GREEN_MAX_BLOCKING_MS",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -77,6 +79,24 @@ int green__parse_bool(const char *s, int *out)
             return *out = 1, 0;
         if (!strcasecmp(s, no[i]))
             return *out = 0, 0;
+    }
+    return -EINVAL;
+}
+
+int green__parse_signal(const char *s, int *out)
+{
+    unsigned long n;
+    if (s && green__parse_uint(s, (unsigned long)SIGRTMAX, &n) == 0) {
+        if (n == 0 || n == SIGKILL || n == SIGSTOP)
+            return -EINVAL;
+        return *out = (int)n, 0;
+    }
+    if (s && !strncasecmp(s, "SIG", 3))
+        s += 3;
+    for (int sig = 1; s && *s && sig < SIGRTMIN; sig++) {
+        const char *name = sigabbrev_np(sig);
+        if (name && !strcasecmp(name, s) && sig != SIGKILL && sig != SIGSTOP)
+            return *out = sig, 0;
     }
     return -EINVAL;
 }
@@ -176,6 +196,22 @@ void green__config_load(void)
         bad("GREEN_TLS", s, "own or shared");
     else if (s)
         green__config.tls_shared = !strcmp(s, "shared");
+    s = secure_getenv("GREEN_STATS");
+    unsigned long period;
+    int on;
+    if (s && green__parse_uint(s, 86400000, &period) == 0) {
+        green__config.stats = period != 0;
+        green__config.stats_period_ms = period > 1 ? (unsigned)period : 0;
+    } else if (s && green__parse_bool(s, &on) == 0) {
+        green__config.stats = on;
+    } else if (s) {
+        bad("GREEN_STATS", s, "1 (a report at exit) or a period in ms");
+    }
+    load_uint("GREEN_MAX_BLOCKING_MS", 0, 3600000,
+              &green__config.max_blocking_ms);
+    s = secure_getenv("GREEN_DUMP_SIGNAL");
+    if (s && green__parse_signal(s, &green__config.dump_signal) < 0)
+        bad("GREEN_DUMP_SIGNAL", s, "a signal such as QUIT, USR1 or 10");
     warn_unknown();
     atomic_store_explicit(&state, 2, memory_order_release);
 }

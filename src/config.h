@@ -26,6 +26,13 @@ struct green__config {
                                bound; default 256 (see offload.c) */
     int tls_shared;         /* GREEN_TLS=shared (default own): pthreads
                                share their OS thread's TLS, as before */
+    int stats;              /* GREEN_STATS: a report at exit */
+    unsigned stats_period_ms; /* GREEN_STATS=PERIOD_MS: and a line per
+                               period; 0: none */
+    unsigned max_blocking_ms; /* GREEN_MAX_BLOCKING_MS: the monitor's
+                               threshold; 0 (default): no monitor */
+    int dump_signal;        /* GREEN_DUMP_SIGNAL: the signal that dumps
+                               the threads to stderr; 0 (default): none */
     int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):
                                regular-file I/O on the offload pool */
 };
@@ -39,5 +46,8 @@ void green__config_load(void);
 int green__parse_size(const char *s, size_t *out);     /* 64K, 1M, 2G */
 int green__parse_bool(const char *s, int *out);        /* 1/0 yes/no ... */
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* A signal by number or name, with or without SIG: 3, QUIT, SIGQUIT.
+ * SIGKILL and SIGSTOP, which no handler can catch, are refused. */
+int green__parse_signal(const char *s, int *out);
 
 #endif

@@ -58,8 +58,9 @@ int green_event_wait(green_event_t *e, int64_t deadline)
             return 0;
         if (!(s & WAITERS) && !atomic_compare_exchange_weak(w, &s, s | WAITERS))
             continue;
+        green__wait_why(GREEN__WHY_EVENT, e, 0);
         int r = green__futex_wait((const volatile uint32_t *)w, s | WAITERS,
-                                  deadline, GREEN__FUTEX_ALL, 0);
+                                  deadline, GREEN__FUTEX_ALL, GREEN__WHY);
         s = atomic_load_explicit(w, memory_order_acquire);
         if (r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM) {
             if (r == -ETIMEDOUT && ((s & SET) ||

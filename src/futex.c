@@ -104,6 +104,8 @@ int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
     }
     append(b, &w);
     green__oslock_unlock(&b->lock);
+    if (!(flags & GREEN__WHY))
+        green__wait_why(GREEN__WHY_FUTEX, (const void *)addr, 0);
     for (;;) {
         int r = green__park_flags(deadline, flags);
         if (atomic_load_explicit(&w.state, memory_order_acquire) == 0) {

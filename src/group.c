@@ -74,6 +74,7 @@ static int wait_until(struct green_group *g, int (*ready)(struct green_group *),
     struct waiter w = {g->waiters, green__self()};
     int r = 0;
     g->waiters = &w;
+    green__wait_why(GREEN__WHY_GROUP, g, 0);
     while (!ready(g) && (r = green__park(deadline)) >= 0)
         ;
     for (struct waiter **p = &g->waiters; *p; p = &(*p)->next) {

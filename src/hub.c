@@ -15,9 +15,11 @@
 #include "common.h"
 #include "config.h"
 #include "context.h"
+#include "dump.h"
 #include "fdtab.h"
 #include "intr.h"
 #include "log.h"
+#include "monitor.h"
 #include "offload.h"
 #include "overflow.h"
 #include "ready.h"
@@ -35,6 +37,7 @@
  * with one atomic exchange, only the hub pops. */
 struct green__hub_ev {
     ev_async async;                        /* wakes ev_run for the queue */
+    ev_timer stats;                        /* main hub: GREEN_STATS=PERIOD */
     struct green__wnode *_Atomic tail;     /* producers' end */
     struct green__wnode *head;             /* consumer's end */
     struct green__wnode stub;
@@ -77,6 +80,39 @@ static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
         return NULL;
     q->head = next;
     return head;
+}
+
+static struct green__oslock hubs_lock;
+static struct green__hub *hubs;  /* via all_next, newest first */
+struct green__hub *_Atomic green__hub_main;
+
+void green__hub_each(void (*fn)(struct green__hub *h, void *arg), void *arg)
+{
+    green__oslock_lock(&hubs_lock);
+    for (struct green__hub *h = hubs; h; h = h->all_next)
+        fn(h, arg);
+    green__oslock_unlock(&hubs_lock);
+}
+
+void green__hub_enlist(struct green__hub *h, struct green_thread *t)
+{
+    green__oslock_lock(&h->threads_lock);
+    t->all_prev = NULL;
+    t->all_next = h->threads;
+    if (h->threads)
+        h->threads->all_prev = t;
+    h->threads = t;
+    green__oslock_unlock(&h->threads_lock);
+}
+
+void green__hub_delist(struct green__hub *h, struct green_thread *t)
+{
+    green__oslock_lock(&h->threads_lock);
+    *(t->all_prev ? &t->all_prev->all_next : &h->threads) = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->all_next = t->all_prev = NULL;
+    green__oslock_unlock(&h->threads_lock);
 }
 
 void green__hub_ready(struct green__hub *h, struct green_thread *t)
@@ -123,9 +159,18 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
     (void)loop, (void)revents;
     struct green__hub *h = w->data;
     struct green__wnode *n;
-    while ((n = wakeq_pop(h->ev)))
+    while ((n = wakeq_pop(h->ev))) {
         green__hub_ready(h, green__container_of(n, struct green_thread, wnode));
+        h->stats.xwakes++;
+    }
     green__intr_deliver(h);  /* waits a signal handler interrupted */
+    green__dump_poll();      /* a dump the dump signal asked for */
+}
+
+static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    green__stats_tick();
 }
 
 void green__hub_poke(struct green__hub *h)
@@ -138,6 +183,7 @@ void green__hub_poke(struct green__hub *h)
 /* After a poll: the next comes when the threads now ready have run. */
 static void polled(struct green__hub *h)
 {
+    h->polled_at = green_now();
     h->since_poll = 0;
     h->poll_after = h->nready > green__config.poll_every
                         ? h->nready
@@ -153,9 +199,21 @@ static void poll_nowait(struct green__hub *h)
     polled(h);
 }
 
+/* One more switch. Only this OS thread writes the count: no atomic
+ * read-modify-write is needed, only a store the monitor may read. */
+static inline void count_switch(struct green__hub *h)
+{
+    atomic_store_explicit(
+        &h->switch_seq,
+        atomic_load_explicit(&h->switch_seq, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+}
+
 void green__hub_switch(struct green__hub *h)
 {
     struct green_thread *self = h->current;
+    if (green__unlikely(green__config.stats))
+        green__stats_ran(h, self);
     if (green__unlikely(++h->since_poll >= h->poll_after))
         poll_nowait(h);
     struct green_thread *next = runq_pop(h);
@@ -169,13 +227,14 @@ void green__hub_switch(struct green__hub *h)
     void *to = h->sched_sp, *tp = h->first.tp;
     h->current = next;
     if (next) {
+        count_switch(h);
         next->state = GREEN__RUNNING;
         to = next->sp;
         tp = next->tp;
     }
+    green__sigmask_switch(h, self, next ? next : &h->first);
     /* Nothing may touch TLS between these two: the stack is still this
      * thread's, the TLS already the next one's. */
-    green__sigmask_switch(h, self, next ? next : &h->first);
     if (tp != self->tp)
         green__tp_set(tp);
     green__switch(&self->sp, to);
@@ -207,6 +266,9 @@ static void sched_main(void *arg)
         h->current = next;
         next->state = GREEN__RUNNING;
         green__sigmask_switch(h, &h->first, next);
+        count_switch(h);
+        if (green__unlikely(green__config.stats))
+            green__stats_ran(h, NULL);  /* its run starts now */
         if (next->tp != h->first.tp)
             green__tp_set(next->tp);
         green__switch(&h->sched_sp, next->sp);
@@ -228,6 +290,15 @@ static void destroy(void *arg)
         return;
     }
     green__tls_hub = NULL;
+    green__oslock_lock(&hubs_lock);
+    for (struct green__hub **p = &hubs; *p; p = &(*p)->all_next) {
+        if (*p == h) {
+            *p = h->all_next;
+            break;
+        }
+    }
+    green__oslock_unlock(&hubs_lock);
+    green__stats_retire(h);
     for (int fd = 0; fd < h->nio; fd++)
         green__io_close(h, fd);
     free(h->io);
@@ -290,6 +361,13 @@ void green__hub_fork_child(void)
     h->runq_head = h->runq_tail = NULL;
     h->nready = 0;
     h->reap = NULL;
+    h->threads = NULL;  /* the vanished are no longer listed */
+    green__oslock_unlock(&h->threads_lock);  /* held by the vanished? */
+    green__oslock_unlock(&hubs_lock);
+    hubs = h;  /* the other hubs' OS threads are not in the child */
+    h->all_next = NULL;
+    atomic_store(&green__hub_main, h);
+    green__hub_enlist(h, self);
     h->since_poll = 0;
     h->live = 1;
     for (int fd = 0; fd < h->nio; fd++)
@@ -347,12 +425,28 @@ static struct green__hub *create(void)
     h->os = green__real.pthread_self();
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
+    green__hub_enlist(h, &h->first);
+    h->polled_at = green_now();
     h->live = 1;
     green__sigmask_adopt(h);
     h->poll_after = green__config.poll_every;
     green__overflow_init_thread(&h->altstack);
     if (!h->is_main)  /* the main thread's hub lives until exit */
         green__real.pthread_setspecific(hub_key, h);
+    green__oslock_lock(&hubs_lock);
+    h->all_next = hubs;
+    hubs = h;
+    green__oslock_unlock(&hubs_lock);
+    if (h->is_main)
+        atomic_store(&green__hub_main, h);
+    if (h->is_main && green__config.stats_period_ms) {
+        double every = green__config.stats_period_ms * 1e-3;
+        ev_timer_init(&ev->stats, stats_cb, every, every);
+        ev_timer_start(h->loop, &ev->stats);
+    }
+    green__stats_setup();
+    green__dump_setup();
+    green__monitor_setup();
     return h;
 err_loop:
     green__tls_internal++;

@@ -22,7 +22,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "oslock.h"
 #include "real.h"
+#include "stats.h"
 #include "thread.h"
 
 struct ev_loop;
@@ -37,6 +39,11 @@ struct green__hub {
     unsigned since_poll;            /* switches since the loop was polled */
     size_t poll_after;              /* ... and before it is polled again */
     size_t live;                    /* threads of this hub not yet ended */
+    int64_t polled_at;              /* green_now() at the last poll */
+    _Atomic uint64_t switch_seq;    /* switches to a green thread, for the
+                                       statistics and the monitor (which
+                                       reads it from its own OS thread):
+                                       a relaxed load and store each */
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
@@ -75,6 +82,17 @@ struct green__hub {
     } sig_deferred[64];
     uint64_t sig_real;              /* the OS thread's mask, as set */
     struct green_thread first;      /* the adopted OS thread context */
+    /* Diagnostics, kept after the fields every switch reads, so that
+     * those stay in the same few cache lines. */
+    struct green_thread *threads;   /* every thread not yet reaped, the
+                                       adopted one included, via all_next */
+    struct green__oslock threads_lock; /* held to change `threads`, and by
+                                       a dump from another OS thread */
+    struct green__hub *all_next;    /* the process's hubs (hub.c) */
+    uint64_t mon_seq;               /* monitor.c's: switch_seq seen ... */
+    int64_t mon_since;              /* ... since this time ... */
+    bool mon_reported;              /* ... and the episode reported */
+    struct green__stats stats;      /* stats.h: written by this OS thread */
 };
 
 extern __thread struct green__hub *green__tls_hub
@@ -107,6 +125,19 @@ static inline bool green__gate(void)
 
 /* The calling OS thread's hub, created on first use. NULL on ENOMEM. */
 struct green__hub *green__hub_get(void);
+
+/* Adds t, a new thread of h, to h's list of threads; green__thread_reap
+ * takes it off again. O(1), on h's own OS thread. */
+void green__hub_enlist(struct green__hub *h, struct green_thread *t);
+void green__hub_delist(struct green__hub *h, struct green_thread *t);
+
+/* Calls fn(h, arg) for every hub of the process, holding the list's
+ * lock: no hub is freed meanwhile, and none is made. */
+void green__hub_each(void (*fn)(struct green__hub *h, void *arg), void *arg);
+
+/* The hub of the process's main thread, or NULL before it has one. It
+ * lives until the process exits. */
+extern struct green__hub *_Atomic green__hub_main;
 
 /* Appends t (of the calling OS thread's hub) to the run queue. */
 void green__hub_ready(struct green__hub *h, struct green_thread *t);

@@ -405,6 +405,7 @@ void green__intr_unlisten(bool listed)
 int green__intr_pause(void)
 {
     bool listed = green__intr_listen();
+    green__wait_why(GREEN__WHY_SIGNAL, NULL, 0);
     int r;
     do
         r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
@@ -423,6 +424,7 @@ int green__intr_suspend(const sigset_t *mask)
     /* Signals pending and now unblocked run their handlers here: mark()
      * leaves the token that ends the park below at once. */
     green__sigmask_set(SIG_SETMASK, mask, &old);
+    green__wait_why(GREEN__WHY_SIGNAL, NULL, 0);
     do
         r = green__park_flags(GREEN_NEVER, GREEN__EINTR);
     while (r == 0);
@@ -477,7 +479,9 @@ int green__intr_sigwait(const sigset_t *set, siginfo_t *info,
     if (green__io_tracking())
         green__fd_made(fd, 0, true);
     for (;;) {
-        int r = green__wait_fd_flags(fd, GREEN_IN, deadline, GREEN__EINTR);
+        green__wait_why(GREEN__WHY_SIGNAL, NULL, 0);
+        int r = green__wait_fd_flags(fd, GREEN_IN, deadline,
+                                     GREEN__EINTR | GREEN__WHY);
         if (r < 0) {
             n = r == -ETIMEDOUT ? -EAGAIN : r;
             break;

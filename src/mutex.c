@@ -87,8 +87,9 @@ static struct green_thread *current(void)
 static int wait_lock(struct mtx *m, int64_t deadline, int flags)
 {
     while (atomic_exchange(&m->lock, 2) != 0) {
+        green__wait_why(GREEN__WHY_MUTEX, m, 0);
         int r = green__futex_wait(word(m), 2, deadline, GREEN__FUTEX_ALL,
-                                  flags);
+                                  flags | GREEN__WHY);
         if (r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM)
             return r;
     }
@@ -227,9 +228,11 @@ void green__mutex_relock(pthread_mutex_t *pm, struct green_thread *self,
 {
     struct mtx *m = M(pm);
     /* Cannot fail: no deadline, no cancellation, and self has a hub. */
-    while (atomic_exchange(&m->lock, 2) != 0)
+    while (atomic_exchange(&m->lock, 2) != 0) {
+        green__wait_why(GREEN__WHY_MUTEX, m, 0);
         green__futex_wait(word(m), 2, GREEN_NEVER, GREEN__FUTEX_ALL,
-                          GREEN__NOCANCEL);
+                          GREEN__NOCANCEL | GREEN__WHY);
+    }
     set_owner(m, self);
     m->count = saved;
 }

@@ -18,6 +18,7 @@
  * the kernel never restarts these calls). */
 static int park(struct green__fdwait *w, size_t n, int64_t deadline)
 {
+    green__wait_why(GREEN__WHY_POLL, NULL, (int64_t)n);
     int r = green__park_flags(deadline, GREEN__EINTR);
     for (size_t i = 0; i < n; i++)
         green__fdwait_del(&w[i]);

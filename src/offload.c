@@ -52,6 +52,7 @@ static struct {
     unsigned queued;                /* jobs in the queue */
     unsigned threads;               /* workers alive or being started */
     unsigned idle;                  /* workers waiting on `more` */
+    unsigned peak;                  /* the most threads at once */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
 
 static void lock(void)
@@ -152,10 +153,13 @@ static int submit(struct green__job *job)
     pool.queued++;
     bool start = pool.queued > pool.idle &&
                  pool.threads < green__config.offload_threads;
-    if (start)
+    if (start) {
         pool.threads++;
-    else
+        if (pool.threads > pool.peak)
+            pool.peak = pool.threads;
+    } else {
         green__real.pthread_cond_signal(&pool.more);
+    }
     unlock();
     if (!start)
         return 0;
@@ -185,6 +189,16 @@ int green__offload(struct green__job *job, int flags)
     if (!green__gate()) {
         job->run(job);  /* nobody else could use the time */
         return 0;
+    }
+    struct green__hub *h = green__hub_current();
+    h->stats.offloads++;
+    if (green__unlikely(green__config.stats))
+        green__stats_offload_slow(h, job->call);
+    if (!(flags & GREEN__WHY)) {
+        green__wait_why(GREEN__WHY_OFFLOAD, NULL, 0);
+        job->waiter = green__hub_current()->current;
+        job->waiter->wait.call = job->call ? job->call : "call";
+        job->waiter->wait.arg = job->arg;
     }
     if (!job->discard)
         flags = GREEN__NOCANCEL;  /* the caller must wait for the end */
@@ -216,6 +230,13 @@ int green__offload(struct green__job *job, int flags)
                 green__cancel_keep();  /* the result won: fail the next */
         }
     }
+}
+
+unsigned green__offload_peak(void)
+{
+    /* A plain read: a statistic, perhaps stale, and no lock that a
+     * program without a hub (whose real table is unresolved) would need. */
+    return *(volatile unsigned *)&pool.peak;
 }
 
 void green__offload_fork_child(void)

@@ -28,6 +28,10 @@ struct green__job {
      * pool thread once run has returned. NULL: the caller always waits
      * for the end, whatever happens to it meanwhile. */
     void (*discard)(struct green__job *job);
+    /* What it calls, for the wait reason (why.h): a name, such as
+     * "getaddrinfo", and its argument or NULL; alive while it runs. */
+    const char *call;
+    const char *arg;
     /* offload.c's */
     struct green__job *next;
     struct green_thread *waiter;
@@ -52,6 +56,9 @@ struct green__job {
  * warning says so. (-EAGAIN is never returned; callers need not handle
  * it.) */
 int green__offload(struct green__job *job, int flags);
+
+/* The most pool threads there were at once. */
+unsigned green__offload_peak(void);
 
 /* How long a pool thread waits for work before it retires: 5 s by
  * default. Tests shorten it. */

@@ -54,8 +54,9 @@ int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg)
         }
         if (s == RUNNING && !atomic_compare_exchange_weak(f, &s, WAITED))
             continue;
+        green__wait_why(GREEN__WHY_ONCE, flag, 0);
         if (green__futex_wait(flag, WAITED, GREEN_NEVER, GREEN__FUTEX_ALL,
-                              GREEN__NOCANCEL) == -ENOMEM)
+                              GREEN__NOCANCEL | GREEN__WHY) == -ENOMEM)
             green__os_nap(50000);  /* no hub to park in: poll */
         s = atomic_load_explicit(f, memory_order_acquire);
     }

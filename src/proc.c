@@ -14,6 +14,7 @@
 #include "offload.h"
 #include "ready.h"
 #include "real.h"
+#include "stats.h"
 #include "wait.h"
 
 /* One wait call: wait4's arguments, or waitid's (info is never NULL in
@@ -48,6 +49,7 @@ static long try_once(struct wcall *c)
 /* The real call, blocking the OS thread: where nothing green applies. */
 static long block(struct wcall *c)
 {
+    green__stats_blocked(c->waitid ? "waitid" : "wait4");
     if (!c->waitid) {
         pid_t r = green__real.wait4(c->pid, c->status, c->options, c->ru);
         return r < 0 ? -errno : r;
@@ -174,6 +176,10 @@ static long wait_pool(struct wcall *c, int flags)
 /* Any wait, once the gate said yes and WNOHANG is not asked for. */
 static long wait_green(struct wcall *c, int flags)
 {
+    bool one = c->waitid ? c->type == P_PID || c->type == P_PIDFD : true;
+    green__wait_why(GREEN__WHY_CHILD, NULL,
+                    !one ? -1 : c->waitid ? (int64_t)c->id : c->pid);
+    flags |= GREEN__WHY;
     int stops = c->waitid ? WSTOPPED | WCONTINUED : WUNTRACED | WCONTINUED;
     if (c->options & __WNOTHREAD)  /* a pool thread's children are none */
         return c->waitid || c->pid <= 0 || (c->options & stops)

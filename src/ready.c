@@ -186,6 +186,10 @@ int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags)
     int r = green__fdwait_add(&w, fd, events);
     if (r < 0)
         return r;
+    if (!(flags & GREEN__WHY)) {
+        green__wait_why(GREEN__WHY_FD, NULL, fd);
+        w.t->wait.events = (unsigned char)events;
+    }
     while (!w.result) {
         r = green__park_flags(deadline, flags);
         if (r < 0 && w.result) {

@@ -96,7 +96,9 @@ static int park(struct rw *l, uint32_t *s, uint32_t bit, uint32_t bitset,
     if (!(*s & bit) &&
         !atomic_compare_exchange_weak(&l->state, s, *s | bit))
         return 0;
-    int r = green__futex_wait(word(l), *s | bit, deadline, bitset, flags);
+    green__wait_why(GREEN__WHY_RWLOCK, l, 0);
+    int r = green__futex_wait(word(l), *s | bit, deadline, bitset,
+                              flags | GREEN__WHY);
     *s = atomic_load(&l->state);
     return r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM ? r : 0;
 }

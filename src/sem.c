@@ -81,7 +81,9 @@ int green__sem_wait(sem_t *ps, int64_t deadline, int flags)
     atomic_fetch_add(&s->nwaiters, 1);
     int r = 0;
     while (!take(s)) {
-        r = green__futex_wait(word(s), 0, deadline, GREEN__FUTEX_ALL, flags);
+        green__wait_why(GREEN__WHY_SEM, ps, 0);
+        r = green__futex_wait(word(s), 0, deadline, GREEN__FUTEX_ALL,
+                              flags | GREEN__WHY);
         if (r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM ||
             r == -EINTR)
             break;

@@ -65,6 +65,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */
+    if (green__unlikely(green__config.stats))
+        green__stats_ran(h, t);  /* its last run ends here */
     t->state = GREEN__ENDED;
     h->live--;
     green__sigmask_leave(h, t);
@@ -108,6 +110,7 @@ static void thread_free(struct green_thread *t, bool detached)
 
 void green__thread_reap(struct green_thread *t)
 {
+    green__hub_delist(t->hub, t);
     uintptr_t j = atomic_exchange(&t->join, GREEN__JOIN_ENDED);
     if (j == GREEN__JOIN_DETACHED)
         thread_free(t, true);
@@ -163,6 +166,7 @@ green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
     }
     t->hub = h;
     t->id = green__thread_next_id();
+    t->creator = h->current ? h->current->id : 0;
     t->fn = fn;
     t->arg = arg;
     t->deadline = GREEN_NEVER;
@@ -177,6 +181,10 @@ green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
     t->sp = green__context_make(s.lo, stack_top, entry, t);
     h->live++;
     green__sigmask_inherit(h, t);
+    h->stats.spawned++;
+    if (h->live > h->stats.peak)
+        h->stats.peak = h->live;
+    green__hub_enlist(h, t);
     green__hub_ready(h, t);
     return t;
 }
@@ -226,6 +234,7 @@ int green__join(struct green_thread *t, void **result, int64_t deadline)
             return -EINVAL;
     } else {
         while (atomic_load(&t->join) != GREEN__JOIN_ENDED) {
+            green__wait_why(GREEN__WHY_JOIN, NULL, (int64_t)t->id);
             int r = green__park(deadline);
             if (r != -ETIMEDOUT && r != -ECANCELED)
                 continue;

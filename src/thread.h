@@ -11,6 +11,7 @@
 
 #include "green.h"
 #include "stack.h"
+#include "why.h"
 
 struct green__hub;
 struct green__key_slot;
@@ -81,6 +82,12 @@ struct green_thread {
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
     size_t tls_size;               /* bytes at its top for the TLS block */
     char name[16];
+    /* Diagnostics, after the fields a switch and a park read, so that
+     * those keep their cache lines. */
+    struct green__wait_info wait;  /* why.h: what its park waits on */
+    struct green_thread *all_next, *all_prev; /* hub.c: the hub's live
+                                      threads, for green_dump */
+    uint64_t creator;              /* id of the thread that spawned it, or 0 */
 };
 
 /* green_spawn, on the caller's memory [stack, stack + attr->stack_size)

@@ -119,6 +119,8 @@ int green__park_flags(int64_t deadline, int flags)
         arm(h, t);
     }
     t->state = GREEN__PARKED;
+    t->wait.since = h->polled_at;
+    h->stats.parks[t->wait.why]++;
     green__hub_switch(h);
     t->intr = 0;
     if (green__unlikely(
@@ -150,6 +152,8 @@ void green__backoff(unsigned spins)
 int green__poll_until(int (*attempt)(void *), void *arg, int64_t deadline,
                       int flags)
 {
+    if (!(flags & GREEN__WHY))
+        green__wait_why(GREEN__WHY_SHARED, arg, 0);
     for (int64_t nap = 50000;; nap = nap < 10000000 ? nap * 2 : nap) {
         int r = attempt(arg);
         if (r != -EBUSY)
@@ -177,6 +181,7 @@ int green_sleep_until(int64_t deadline)
 {
     if (deadline < 0)
         deadline = INT64_MAX;
+    green__wait_why(GREEN__WHY_SLEEP, NULL, 0);
     for (;;) {
         int r = green__park(deadline);
         if (r == -ECANCELED || green_now() >= deadline)

@@ -12,6 +12,9 @@
 
 #include <stdint.h>
 
+#include "hub.h"
+#include "why.h"
+
 struct green_thread;
 
 /* Parks the current green thread. Returns the unparker's result (0 or a
@@ -31,6 +34,25 @@ int green__park(int64_t deadline);
 #define GREEN__ERESTART 4  /* the same, unless the handler has SA_RESTART
                               (read, accept, waitpid: the calls the
                               kernel restarts) */
+#define GREEN__WHY 8       /* the caller named the wait's reason
+                              (green__wait_why): the generic waits under
+                              it (fd, futex, offload) keep it */
+
+/* Names what the calling green thread's next park waits on (why.h): obj
+ * and num as the reason says. A few stores. An OS thread without a hub
+ * gets one here, as the park it is about to take would make it. */
+static inline void green__wait_why(enum green__why why, const void *obj,
+                                   int64_t num)
+{
+    struct green__hub *h = green__tls_hub;
+    if (__builtin_expect(!h, 0))
+        h = green__hub_get();
+    if (h && h->current) {
+        h->current->wait.why = (unsigned char)why;
+        h->current->wait.obj = obj;
+        h->current->wait.num = num;
+    }
+}
 
 /* green__park() with flags. With GREEN__EINTR or GREEN__ERESTART, it
  * may also return -EINTR (see intr.h). */

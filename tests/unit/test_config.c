@@ -1,5 +1,8 @@
 /* GREEN_* parsing: accepted forms, rejected ones, and the one-line
  * warning that names the variable. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -73,6 +76,46 @@ START_TEST(config_bad_value_warns_once)
 }
 END_TEST
 
+START_TEST(config_parse_signal)
+{
+    int sig;
+    ck_assert_int_eq(green__parse_signal("QUIT", &sig), 0);
+    ck_assert_int_eq(sig, SIGQUIT);
+    ck_assert_int_eq(green__parse_signal("SIGUSR1", &sig), 0);
+    ck_assert_int_eq(sig, SIGUSR1);
+    ck_assert_int_eq(green__parse_signal("usr2", &sig), 0);
+    ck_assert_int_eq(sig, SIGUSR2);
+    ck_assert_int_eq(green__parse_signal("10", &sig), 0);
+    ck_assert_int_eq(sig, 10);
+    ck_assert_int_eq(green__parse_signal("KILL", &sig), -EINVAL);
+    ck_assert_int_eq(green__parse_signal("SIGSTOP", &sig), -EINVAL);
+    ck_assert_int_eq(green__parse_signal("0", &sig), -EINVAL);
+    ck_assert_int_eq(green__parse_signal("NOSUCH", &sig), -EINVAL);
+    ck_assert_int_eq(green__parse_signal("", &sig), -EINVAL);
+    ck_assert_int_eq(green__parse_signal("1000", &sig), -EINVAL);
+}
+END_TEST
+
+/* Each new diagnostics variable warns once, naming itself, on a bad
+ * value. */
+START_TEST(config_diagnostics_bad_values)
+{
+    static char bad[][40] = {"GREEN_DUMP_SIGNAL=SIGNOPE",
+                             "GREEN_STATS=often",
+                             "GREEN_MAX_BLOCKING_MS=-5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct harness_child c;
+        char name[40];
+        snprintf(name, sizeof name, "%.*s", (int)(strchr(bad[i], '=') - bad[i]),
+                 bad[i]);
+        harness_fork(with_env, bad[i], &c);
+        ck_assert_int_eq(c.status, 0);
+        ck_assert_msg(strstr(c.err, name), "stderr: %s", c.err);
+        ck_assert_ptr_null(strchr(strchr(c.err, '\n') + 1, '\n'));
+    }
+}
+END_TEST
+
 START_TEST(config_good_value_silent)
 {
     struct harness_child c;
@@ -91,6 +134,8 @@ int main(void)
     tcase_add_test(tc, config_parse_bool_and_uint);
     tcase_add_test(tc, config_bad_value_warns_once);
     tcase_add_test(tc, config_good_value_silent);
+    tcase_add_test(tc, config_parse_signal);
+    tcase_add_test(tc, config_diagnostics_bad_values);
     suite_add_tcase(s, tc);
     return harness_run(s);
 }
