@@ -134,6 +134,16 @@ static const char *span(int64_t ns, char *buf, size_t n)
     return buf;
 }
 
+/* A deadline `ns` from now, in words: "until +1.2 s", or "due 3.0 ms
+ * ago" once it has passed (the thread is ready, not yet run). */
+static const char *until(int64_t ns, char *buf, size_t n)
+{
+    char s[32];
+    snprintf(buf, n, ns >= 0 ? "until +%s" : "due %s ago",
+             span(ns >= 0 ? ns : -ns, s, sizeof s));
+    return buf;
+}
+
 static const char *state_name(enum green__state s)
 {
     switch (s) {
@@ -224,8 +234,8 @@ static void why_words(const struct green_thread *t, int64_t now, char *buf,
         if (t->deadline < 0 || t->deadline == INT64_MAX)
             k = (size_t)snprintf(buf, n, "sleep for ever");
         else
-            k = (size_t)snprintf(buf, n, "sleep until +%s",
-                                 span(t->deadline - now, left, sizeof left));
+            k = (size_t)snprintf(buf, n, "sleep %s", until(t->deadline - now,
+                                                           left, sizeof left));
         break;
     case GREEN__WHY_JOIN:
         k = (size_t)snprintf(buf, n, "join thread %lld", (long long)w->num);
@@ -261,8 +271,8 @@ static void why_words(const struct green_thread *t, int64_t now, char *buf,
     }
     if (w->why != GREEN__WHY_SLEEP && t->deadline >= 0 &&
         t->deadline != INT64_MAX && k < n)
-        snprintf(buf + k, n - k, ", until +%s",
-                 span(t->deadline - now, left, sizeof left));
+        snprintf(buf + k, n - k, ", %s",
+                 until(t->deadline - now, left, sizeof left));
 }
 
 /* Walks the stack of t, a thread of the calling hub (`live`: the
