@@ -92,6 +92,10 @@ struct green__hub {
     uint64_t mon_seq;               /* monitor.c's: switch_seq seen ... */
     int64_t mon_since;              /* ... since this time ... */
     bool mon_reported;              /* ... and the episode reported */
+    _Atomic unsigned mon_sample;    /* monitor.c: samples taken, and */
+    uintptr_t mon_pc;               /* ... the last: the interrupted pc */
+    unsigned mon_nwords;            /* ... and the top of its stack */
+    uintptr_t mon_stack[256];
     struct green__stats stats;      /* stats.h: written by this OS thread */
 };
 

@@ -8,6 +8,7 @@
  * restarted in a fork child. */
 #include "monitor.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <ucontext.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -33,6 +38,141 @@
 
 static int64_t last_report;   /* green_now() of the last report */
 static unsigned suppressed;   /* episodes not reported since */
+
+/* Where the computing thread is: a signal to its OS thread, whose handler
+ * copies the interrupted pc and the top of the stack (only words of the
+ * thread's own stack: no fault, and no unwinder, whose locks the
+ * interrupted code may hold). The monitor thread then names the pc and
+ * scans the copy for return addresses: words that point just after a
+ * call instruction in a loaded object, as crash reporters do without
+ * unwind tables. The signal is SIGRTMAX - 1 while the program leaves it
+ * at SIG_DFL. */
+static int sample_sig;
+
+static void on_sample(int sig, siginfo_t *si, void *ucp)
+{
+    (void)sig, (void)si;
+    struct green__hub *h = green__tls_hub;
+    if (!h)
+        return;
+    unsigned n = 0;
+#if defined(__x86_64__)
+    const ucontext_t *uc = ucp;
+    struct green_thread *t = h->current;
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    h->mon_pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    if (t && t->stack.lo && sp >= (uintptr_t)t->stack.lo &&
+        sp < (uintptr_t)t->stack.hi && !(sp & 7)) {
+        size_t room = ((uintptr_t)t->stack.hi - sp) / 8;
+        n = room < 256 ? (unsigned)room : 256;
+        memcpy(h->mon_stack, (const void *)sp, n * 8);
+    }
+#else
+    (void)ucp;
+    h->mon_pc = 0;
+#endif
+    h->mon_nwords = n;
+    atomic_fetch_add_explicit(&h->mon_sample, 1, memory_order_release);
+}
+
+/* Takes a sample of h's running thread: true if one came within 50 ms. */
+static bool sample(struct green__hub *h)
+{
+    if (!sample_sig)
+        return false;
+    unsigned before = atomic_load_explicit(&h->mon_sample,
+                                           memory_order_acquire);
+    if (green__reals()->syscall(SYS_tgkill, getpid(), h->tid, sample_sig) < 0)
+        return false;
+    for (int i = 0; i < 50; i++) {
+        if (atomic_load_explicit(&h->mon_sample, memory_order_acquire) !=
+            before)
+            return h->mon_pc != 0;
+        green__os_nap(1000000);
+    }
+    return false;
+}
+
+/* Whether the bytes before ret end a call (x86_64: call rel32, or an
+ * indirect call through a register or memory). Read with
+ * process_vm_readv, which fails rather than faults on an unmapped byte. */
+static bool after_call(uintptr_t ret)
+{
+#if defined(__x86_64__)
+    unsigned char b[8];
+    struct iovec local = {b, sizeof b}, remote = {(void *)(ret - 8), 8};
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 8)
+        return false;
+    const unsigned char *e = b + 8;  /* ret */
+    if (e[-5] == 0xe8)
+        return true;
+    for (int len = 2; len <= 7; len++)
+        if (e[-len] == 0xff && (e[-len + 1] & 0x38) == 0x10)
+            return true;
+#else
+    (void)ret;
+#endif
+    return false;
+}
+
+/* The function around pc, by name, as libunwind finds it (from .symtab
+ * as well as the dynamic symbols): a cursor made at pc. */
+static bool proc_name(uintptr_t pc, char *name, size_t n, unw_word_t *off)
+{
+#if defined(__x86_64__)
+    unw_context_t ctx;
+    unw_cursor_t cur;
+    if (unw_getcontext(&ctx) != 0)
+        return false;
+    ((ucontext_t *)&ctx)->uc_mcontext.gregs[REG_RIP] = (greg_t)pc;
+    return unw_init_local(&cur, &ctx) == 0 &&
+           unw_get_proc_name(&cur, name, n, off) == 0;
+#else
+    (void)pc, (void)name, (void)n, (void)off;
+    return false;
+#endif
+}
+
+/* One line of a sampled frame: symbol+offset (libunwind reads .symtab
+ * too, so static functions are named) and module. */
+static void say_frame(const char *tag, unsigned i, uintptr_t pc)
+{
+    Dl_info di;
+    char name[128];
+    unw_word_t off;
+    uintptr_t at = i ? pc - 1 : pc;  /* a return address is after its call */
+    if (!dladdr((void *)at, &di) || !di.dli_fname)
+        green__say("  %s#%u 0x%016llx ?", tag, i, (unsigned long long)pc);
+    else if (proc_name(at, name, sizeof name, &off))
+        green__say("  %s#%u 0x%016llx %s+0x%llx (%s)", tag, i,
+                   (unsigned long long)pc, name,
+                   (unsigned long long)(off + (pc - at)), di.dli_fname);
+    else if (di.dli_sname)
+        green__say("  %s#%u 0x%016llx %s+0x%llx (%s)", tag, i,
+                   (unsigned long long)pc, di.dli_sname,
+                   (unsigned long long)(pc - (uintptr_t)di.dli_saddr),
+                   di.dli_fname);
+    else
+        green__say("  %s#%u 0x%016llx +0x%llx (%s)", tag, i,
+                   (unsigned long long)pc,
+                   (unsigned long long)(pc - (uintptr_t)di.dli_fbase),
+                   di.dli_fname);
+}
+
+/* The sample: the pc, then up to 8 return addresses found on the stack. */
+static void say_sample(struct green__hub *h)
+{
+    say_frame("", 0, h->mon_pc);
+    unsigned found = 0;
+    for (unsigned i = 0; i < h->mon_nwords && found < 8; i++) {
+        uintptr_t w = h->mon_stack[i];
+        Dl_info di;
+        if (w < 4096 || !dladdr((void *)(w - 1), &di) || !di.dli_fname ||
+            !after_call(w))
+            continue;
+        say_frame("", ++found, w);
+    }
+}
 
 /* Whether some parked thread of h is past its deadline. Under h's lock. */
 static bool deadline_passed(const struct green__hub *h, int64_t now)
@@ -164,6 +304,7 @@ static void report(struct green__hub *h, int64_t ran, bool ready,
         return;  /* it switched meanwhile */
     char why[256], more[64] = "";
     hint(h->tid, why, sizeof why);
+    bool sampled = !strcmp(why, "computing") && sample(h);
     if (suppressed)
         snprintf(more, sizeof more, " (%u more since the last report)",
                  suppressed);
@@ -175,6 +316,8 @@ static void report(struct green__hub *h, int64_t ran, bool ready,
                ready ? "other green threads are ready"
                      : "a deadline has passed",
                why, more);
+    if (sampled)
+        say_sample(h);
     last_report = now;
     suppressed = 0;
 }
@@ -234,10 +377,22 @@ void green__monitor_setup(void)
     if (pthread_attr_init(&attr) != 0)
         return;
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    sigfillset(&all);  /* the program's handlers never run on it */
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    struct sigaction sa, cur;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sample;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    int sig = SIGRTMAX - 1;
+    if (green__reals()->sigaction(sig, NULL, &cur) == 0 &&
+        cur.sa_handler == SIG_DFL &&
+        green__reals()->sigaction(sig, &sa, NULL) == 0)
+        sample_sig = sig;
+    /* The real mask, not the calling green thread's: the program's
+     * handlers never run on the monitor. */
+    sigfillset(&all);
+    green__reals()->pthread_sigmask(SIG_SETMASK, &all, &old);
     int r = green__reals()->pthread_create(&th, &attr, monitor_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    green__reals()->pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     if (r != 0)
         green__log(GREEN__LOG_WARN, "GREEN_MAX_BLOCKING_MS: no monitor "

@@ -77,6 +77,9 @@ reports = re.findall(r"monitor: green thread \d+ on OS thread \d+ has run "
 tap.ok(r.returncode == 0 and len(reports) == 1 and int(reports[0]) >= 100,
        "GREEN_MAX_BLOCKING_MS=100: one report of the 300 ms computation",
        r.stderr)
+tap.ok(re.search(r"  #\d+ 0x[0-9a-f]+ busy_compute\+0x[0-9a-f]+ ", r.stderr),
+       "the report names the computing function (a sample of its stack)",
+       r.stderr)
 r = run("compute", "300", "yield", env={"GREEN_MAX_BLOCKING_MS": "100"})
 tap.ok(r.returncode == 0 and len(re.findall(
            r"monitor: green thread \d+ on OS thread \d+ has run \d+ ms "
