@@ -10,8 +10,9 @@
 #include "file.h"
 
 /* Whether a call made with `nowait` (RWF_NOWAIT or 0) that failed goes
- * on to a wait. A FIFO that open() made refuses RWF_NOWAIT on kernels
- * before 6.x (EOPNOTSUPP, unlike an anonymous pipe): for it, and from then
+ * on to a wait. A FIFO that open() made refuses RWF_NOWAIT (EOPNOTSUPP,
+ * here on Linux 6.18; an anonymous pipe takes it; docs/design.md G13):
+ * for it, and from then
  * on in this call, the wait comes first and the call is made as asked, as
  * for a tty. A call made as asked that fails has failed, and so has one
  * with flags of the program's own (EOPNOTSUPP may be theirs). */
