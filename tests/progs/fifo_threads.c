@@ -9,19 +9,10 @@
 #include <sys/stat.h>
 
 #include "threaded.h"
+#include "ticker.h"
 
 static char path[64];
-static atomic_int ticks, stop;
-
-static void *ticker(void *arg)
-{
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        msleep(10);
-        atomic_fetch_add(&ticks, 1);
-    }
-    return NULL;
-}
+static struct ticker tk;
 
 static void *writer(void *arg)
 {
@@ -45,24 +36,24 @@ int main(void)
     snprintf(path, sizeof path, "/tmp/fifo_threads.%d", (int)getpid());
     if (mkfifo(path, 0600) < 0)
         die("mkfifo");
-    pthread_t t = spawn(ticker, NULL), w = spawn(writer, NULL);
+    pthread_t t = spawn(ticker_main, &tk), w = spawn(writer, NULL);
     report_tasks();
-    int before = atomic_load(&ticks);
+    int before = atomic_load(&tk.ticks);
     int fd = open(path, O_RDONLY);
     yesno("open(O_RDONLY) waited for the writer while the others ran",
-          fd >= 0 && atomic_load(&ticks) - before >= 3);
+          fd >= 0 && atomic_load(&tk.ticks) - before >= 3);
     char buf[64] = {0};
     size_t got = 0;
     ssize_t n;
-    before = atomic_load(&ticks);
+    before = atomic_load(&tk.ticks);
     while ((n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
         got += (size_t)n;
     printf("read to end of file: \"%s\" (%zu bytes), last read = %zd\n", buf,
            got, n);
-    yesno("the reads let the others run", atomic_load(&ticks) - before >= 3);
+    yesno("the reads let the others run", atomic_load(&tk.ticks) - before >= 3);
     close(fd);
     join(w);
-    atomic_store(&stop, 1);
+    atomic_store(&tk.stop, 1);
     join(t);
     unlink(path);
     return finish_program("fifo_threads");

@@ -10,21 +10,11 @@
 #include <stdatomic.h>
 
 #include "threaded.h"
+#include "ticker.h"
 
 #define TICKERS 2
 
-static atomic_int ticks;
-static atomic_int stop;
-
-static void *ticker(void *arg)
-{
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        msleep(10);
-        atomic_fetch_add(&ticks, 1);
-    }
-    return NULL;
-}
+static struct ticker tk;  /* its count: both tickers' naps */
 
 /* The atfork handlers: each appends its letter to a log, which the
  * parent prints and the child sends through the pipe. */
@@ -63,9 +53,9 @@ static void fork_from_main(void)
     if (pid == 0) {
         close(p[0]);
         char line[128];
-        int before = atomic_load(&ticks);
+        int before = atomic_load(&tk.ticks);
         msleep(200);
-        int after = atomic_load(&ticks);
+        int after = atomic_load(&tk.ticks);
         snprintf(line, sizeof line, "tasks %d, ticks %s, atfork %s\n",
                  count_tasks(), before == after ? "still" : "MOVING", order);
         if (write(p[1], line, strlen(line)) < 0)
@@ -77,13 +67,13 @@ static void fork_from_main(void)
     }
     close(p[1]);
     printf("  parent atfork: %s\n", order);
-    int t0 = atomic_load(&ticks);
+    int t0 = atomic_load(&tk.ticks);
     char buf[256];
     read_all(p[0], buf, sizeof buf);
     close(p[0]);
     printf("  child said: %s", buf);
     expect_exit0("  child", reap(pid));
-    check(atomic_load(&ticks) > t0, "  tickers went on while the child ran");
+    check(atomic_load(&tk.ticks) > t0, "  tickers went on while the child ran");
 
     pid = fork_child();
     if (pid == 0) {
@@ -91,9 +81,9 @@ static void fork_from_main(void)
         _exit(4);
     }
     expect_exit0("  child that execs /bin/true", reap(pid));
-    int t1 = atomic_load(&ticks);
+    int t1 = atomic_load(&tk.ticks);
     msleep(100);
-    check(atomic_load(&ticks) > t1, "  tickers go on after");
+    check(atomic_load(&tk.ticks) > t1, "  tickers go on after");
 }
 
 /* The pipe of fork_from_thread's child, for its atexit handler. */
@@ -147,12 +137,13 @@ int main(void)
     pthread_atfork(prep1, parent1, child1);
     pthread_atfork(prep2, parent2, child2);
     pthread_t t[TICKERS];
-    spawn_n(t, TICKERS, ticker);
+    for (int i = 0; i < TICKERS; i++)
+        t[i] = spawn(ticker_main, &tk);
     report_tasks();
     msleep(30);
     fork_from_main();
     fork_from_thread();
-    atomic_store(&stop, 1);
+    atomic_store(&tk.stop, 1);
     join_n(t, TICKERS);
     return finish_program("proc_fork");
 }

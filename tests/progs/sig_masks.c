@@ -23,6 +23,7 @@
 #include <sys/select.h>
 
 #include "threaded.h"
+#include "ticker.h"
 
 extern char **environ;
 
@@ -258,17 +259,7 @@ static void fork_case(void)
     join(w);
 }
 
-static atomic_int ticks, ticking;
-
-static void *ticker(void *arg)
-{
-    (void)arg;
-    while (atomic_load(&ticking)) {
-        msleep(10);
-        atomic_fetch_add(&ticks, 1);
-    }
-    return NULL;
-}
+static struct ticker tk;
 
 static void *kill_later(void *arg)
 {
@@ -289,13 +280,13 @@ static void masked_wait(const char *what, int which, int fd, int ep)
     FD_SET(fd, &r);
     struct epoll_event ev;
     atomic_store(&handled, 0);
-    atomic_store(&ticks, 0);
+    atomic_store(&tk.ticks, 0);
     pthread_t k = spawn(kill_later, NULL);  /* blocks SIGUSR1, as main */
     long ret = which == 0   ? ppoll(&pf, 1, &ts, &none)
                : which == 1 ? pselect(fd + 1, &r, NULL, NULL, &ts, &none)
                             : epoll_pwait(ep, &ev, 1, 2000, &none);
     int e = errno;
-    int t = atomic_load(&ticks);
+    int t = atomic_load(&tk.ticks);
     join(k);
     printf("%s(empty pipe, 2 s, empty sigmask) = %ld %s; handler ran: %s; "
            "other threads ran meanwhile: %s\n", what, ret,
@@ -313,12 +304,11 @@ static void masked_waits(void)
     int ep = epoll_create1(0);
     struct epoll_event ev = {.events = EPOLLIN};
     epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
-    atomic_store(&ticking, 1);
-    pthread_t t = spawn(ticker, NULL);
+    pthread_t t = spawn(ticker_main, &tk);
     masked_wait("ppoll", 0, p[0], ep);
     masked_wait("pselect", 1, p[0], ep);
     masked_wait("epoll_pwait", 2, p[0], ep);
-    atomic_store(&ticking, 0);
+    atomic_store(&tk.stop, 1);
     join(t);
     close(ep);
     close(p[0]);
