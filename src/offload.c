@@ -184,30 +184,27 @@ static int submit(struct green__job *job)
     return orphan ? -EAGAIN : 0;
 }
 
-int green__offload(struct green__job *job, int flags)
+int green__offload_start(struct green__job *job)
 {
-    if (!green__gate()) {
-        job->run(job);  /* nobody else could use the time */
-        return 0;
-    }
     struct green__hub *h = green__hub_current();
     h->stats.offloads++;
     if (green__unlikely(green__config.stats))
         green__stats_offload_slow(h, job->call);
+    job->waiter = h->current;
+    atomic_store_explicit(&job->state, WAITING, memory_order_relaxed);
+    return submit(job);
+}
+
+int green__offload_end(struct green__job *job, int flags)
+{
     if (!(flags & GREEN__WHY)) {
         green__wait_why(GREEN__WHY_OFFLOAD, NULL, 0);
-        job->waiter = green__hub_current()->current;
         job->waiter->wait.call = job->call ? job->call : "call";
         job->waiter->wait.arg = job->arg;
     }
-    if (!job->discard)
+    if (!job->discard && !job->stop)
         flags = GREEN__NOCANCEL;  /* the caller must wait for the end */
-    job->waiter = green__hub_current()->current;
-    atomic_store_explicit(&job->state, WAITING, memory_order_relaxed);
-    if (submit(job) < 0) {
-        job->run(job);
-        return 0;
-    }
+    int stopped = 0;
     for (unsigned spins = 0;;) {
         int s = atomic_load_explicit(&job->state, memory_order_acquire);
         if (s == RELEASED) {
@@ -215,14 +212,18 @@ int green__offload(struct green__job *job, int flags)
              * a park, or after a kill's): take it now rather than have
              * the next wait return for nothing. A kill stays pending. */
             green__park_flags(0, GREEN__NOCANCEL);
-            return 0;
+            return stopped;
         }
         if (s == DONE) {  /* the worker is a few instructions from done */
             green__backoff(spins++);
             continue;
         }
         int r = green__park_flags(GREEN_NEVER, flags);
-        if (r < 0 && job->discard) {
+        if (r < 0 && job->stop) {
+            job->stop(job);  /* then wait for the end, as it comes */
+            stopped = r;
+            flags = GREEN__NOCANCEL;
+        } else if (r < 0 && job->discard) {
             s = WAITING;
             if (atomic_compare_exchange_strong(&job->state, &s, ABANDONED))
                 return r;  /* the job is the pool's now */
@@ -230,6 +231,15 @@ int green__offload(struct green__job *job, int flags)
                 green__cancel_keep();  /* the result won: fail the next */
         }
     }
+}
+
+int green__offload(struct green__job *job, int flags)
+{
+    if (!green__gate() || green__offload_start(job) < 0) {
+        job->run(job);  /* nobody else could use the time, or no worker */
+        return 0;
+    }
+    return green__offload_end(job, flags);
 }
 
 unsigned green__offload_peak(void)
