@@ -35,6 +35,7 @@
 #include "oslock.h"
 #include "real.h"
 #include "thread.h"
+#include "tls.h"
 #include "wait.h"
 
 /* glibc 2.36's __kind bits and lock words (nptl/pthreadP.h) */
@@ -55,6 +56,7 @@
 struct owner {
     const void *obj;
     uint64_t id;
+    bool robust;  /* a robust mutex: its owner's end marks it */
 };
 
 static struct green__oslock owners_lock;
@@ -80,7 +82,7 @@ static uint64_t owner_get(const void *obj)
 }
 
 /* On ENOMEM the record is missing, and glibc's task id decides alone. */
-static void owner_set(const void *obj, uint64_t id)
+static void owner_set(const void *obj, uint64_t id, bool robust)
 {
     green__oslock_lock(&owners_lock);
     struct owner *o = owner_find(obj);
@@ -93,7 +95,7 @@ static void owner_set(const void *obj, uint64_t id)
     if (!o && nowners < capowners)
         o = &owners[nowners++];
     if (o)
-        *o = (struct owner){obj, id};
+        *o = (struct owner){obj, id, robust};
     green__oslock_unlock(&owners_lock);
 }
 
@@ -200,11 +202,64 @@ static bool tracked(const pthread_mutex_t *m)
     return type == KIND_RECURSIVE || type == KIND_ERRORCHECK;
 }
 
-/* After glibc's trylock took m (r 0 or EOWNERDEAD). */
+/* ---- Robust mutexes' owners ------------------------------------------- */
+
+/* m's node on glibc's robust lists (tls.h). */
+static void *robust_node(pthread_mutex_t *m)
+{
+    return &m->__data.__list.__next;
+}
+
+/* As the kernel's handle_futex_death, for a robust mutex whose owner
+ * ended: marked, and one waiter woken (robust futexes are shared). */
+static void robust_death(pthread_mutex_t *m)
+{
+    _Atomic uint32_t *w = (_Atomic uint32_t *)&m->__data.__lock;
+    uint32_t v = atomic_load(w);
+    while ((v & FUTEX_TID_MASK) == (uint32_t)my_tid()) {
+        uint32_t dead = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if (atomic_compare_exchange_weak(w, &v, dead)) {
+            if (v & FUTEX_WAITERS)
+                green__real.syscall(SYS_futex, w, FUTEX_WAKE, 1);
+            return;
+        }
+    }
+}
+
+/* The ending thread's robust mutexes: off the OS thread's list, then
+ * marked. Its others stay held for good, by nobody alive. */
+static void thread_end(struct green_thread *t)
+{
+    green__oslock_lock(&owners_lock);
+    for (size_t i = 0; i < nowners;) {
+        pthread_mutex_t *m = (pthread_mutex_t *)owners[i].obj;
+        if (owners[i].id != t->id || !(owners[i].robust)) {
+            i++;
+            continue;
+        }
+        owners[i] = owners[--nowners];
+        if (m->__data.__owner == my_tid() && robust_node(m) &&
+            m->__data.__list.__next) {
+            green__tls_robust_unlink(robust_node(m));
+            robust_death(m);
+        }
+    }
+    green__oslock_unlock(&owners_lock);
+}
+
+/* After glibc's trylock took m (r 0 or EOWNERDEAD). A robust one moves
+ * to the list the kernel knows, and is remembered for its owner's end. */
 static void took(pthread_mutex_t *m, int r)
 {
-    if ((r == 0 || r == EOWNERDEAD) && tracked(m))
-        owner_set(m, self()->id);
+    if (r != 0 && r != EOWNERDEAD)
+        return;
+    bool robust = kind(m) & KIND_ROBUST;
+    if (robust) {
+        green__tls_robust_adopt(robust_node(m), kind(m) & KIND_PI);
+        green__thread_end_hook = thread_end;
+    }
+    if (robust || tracked(m))
+        owner_set(m, self()->id, robust);
 }
 
 static int trylock(pthread_mutex_t *m)
@@ -303,7 +358,8 @@ int green__kept_mutex_unlock(pthread_mutex_t *m)
     if (other_green(m, m->__data.__owner))
         return -EPERM;
     int r = green__real.pthread_mutex_unlock(m);
-    if (r == 0 && tracked(m) && m->__data.__owner != my_tid())
+    if (r == 0 && (tracked(m) || (kind(m) & KIND_ROBUST)) &&
+        m->__data.__owner != my_tid())
         owner_clear(m);
     return -r;
 }
@@ -427,7 +483,7 @@ static void wrote(pthread_rwlock_t *l, bool write, int r)
 {
     if (write && r == 0) {
         atomic_store_explicit(writer(l), my_tid(), memory_order_relaxed);
-        owner_set(l, self()->id);
+        owner_set(l, self()->id, false);
     }
 }
 

@@ -309,6 +309,71 @@ static void barrier_sem_waits(void)
          sem_clockwait(&sh->s, CLOCK_MONOTONIC, &at));
 }
 
+/* ---- Robust mutexes whose owner ends ---------------------------------- */
+
+static void *lock_and_end(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&sh->m);
+    return NULL;
+}
+
+static void *lock_and_park(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&sh->m);
+    atomic_store(&sh->flag, 1);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void owner_death(const char *what)
+{
+    double t0 = now();
+    int r = pthread_mutex_lock(&sh->m);
+    char line[160];
+    snprintf(line, sizeof line, "%s: lock", what);
+    waited(line, r, t0, 1);
+    snprintf(line, sizeof line, "%s: consistent", what);
+    showrc(line, pthread_mutex_consistent(&sh->m));
+    snprintf(line, sizeof line, "%s: unlock", what);
+    showrc(line, pthread_mutex_unlock(&sh->m));
+}
+
+static void robust_owners(void)
+{
+    mutex_make(&sh->m, PTHREAD_MUTEX_ERRORCHECK, 1, PTHREAD_PRIO_NONE);
+    join(spawn(lock_and_end, NULL));
+    owner_death("robust, its owner thread ended");
+    /* A thread of a child holds it when the child exits, and when it is
+     * killed. */
+    for (int kill_it = 0; kill_it < 2; kill_it++) {
+        atomic_store(&sh->flag, 0);
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork");
+        if (pid == 0) {
+            spawn(lock_and_park, NULL);
+            while (!atomic_load(&sh->flag))
+                msleep(1);
+            if (!kill_it)
+                _exit(0);
+            for (;;)
+                pause();
+        }
+        while (!atomic_load(&sh->flag))
+            msleep(1);
+        if (kill_it)
+            kill(pid, SIGKILL);
+        owner_death(kill_it ? "robust, held in a child that was killed"
+                            : "robust, held in a child that exited");
+        int st;
+        waitpid(pid, &st, 0);
+    }
+    pthread_mutex_destroy(&sh->m);
+}
+
 /* A green (private) condition variable with a mutex glibc keeps. */
 static pthread_cond_t private_c = PTHREAD_COND_INITIALIZER;
 
@@ -367,6 +432,7 @@ int main(void)
     in_child = 1;
     all_waits();
     private_cond_kept_mutex();
+    robust_owners();
     printf("cond destroy after its waiters woke: %d\n",
            pthread_cond_destroy(&sh->c));
     return finish_program("pt_pshared");
