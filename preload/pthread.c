@@ -261,6 +261,16 @@ GREEN__INTERPOSE int pthread_getcpuclockid(pthread_t th, clockid_t *clock)
 
 /* ---- Functions of the green thread itself ------------------------------ */
 
+/* glibc's, which checks and keeps the defaults; pthread_create then
+ * reads them for a thread made without attributes, as glibc's does. */
+GREEN__INTERPOSE int pthread_setattr_default_np(const pthread_attr_t *attr)
+{
+    int r = green__reals()->pthread_setattr_default_np(attr);
+    if (r == 0)
+        green__pthr_defaults_set();
+    return r;
+}
+
 GREEN__INTERPOSE int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 {
     if (!green__pthr_ours(th))

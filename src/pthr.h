@@ -76,6 +76,11 @@ static inline struct green_thread *green__pthr_current(void)
  * nor GREEN_DISABLE is set. */
 bool green__pthr_green(void);
 
+/* The program changed glibc's default thread attributes
+ * (pthread_setattr_default_np): threads made without attributes then get
+ * those, as natively, rather than libgreen's default stack. */
+void green__pthr_defaults_set(void);
+
 /* pthread_create, green. Returns 0, -EAGAIN (no stack) or -EINVAL. */
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg);
