@@ -28,6 +28,7 @@
 
 #include "clock.h"
 #include "common.h"
+#include "green.h"
 #include "cond.h"
 #include "hub.h"
 #include "mutex.h"
@@ -126,6 +127,31 @@ static bool other_green(const void *obj, pid_t tid)
         return false;
     uint64_t id = owner_get(obj);
     return id && id != self()->id;
+}
+
+/* ---- Spinning ---------------------------------------------------------- */
+
+/* How long a wait tries again (taking turns with the hub's ready threads)
+ * before it goes to the pool, whose two more wakes on the way (the pool
+ * thread's, then the hub's) cost more than a hand-off between two
+ * processes takes: see bench/pshared_wake.py in docs/BENCHMARKS.md. */
+#define SPIN_NS 30000
+
+/* Calls busy(arg) until it says no, or SPIN_NS have passed: false then. */
+static bool spin(bool (*busy)(void *), void *arg)
+{
+    struct green__hub *h = green__hub_current();
+    int64_t end = green_now() + SPIN_NS;
+    for (unsigned i = 1;; i++) {
+        if (!busy(arg))
+            return true;
+        if (i % 16 == 0 && green_now() >= end)
+            return false;
+        if (h->nready)
+            green_yield();
+        else
+            green__cpu_relax();
+    }
 }
 
 /* ---- Kernel waits ------------------------------------------------------ */
@@ -330,6 +356,17 @@ static int pi_lock(pthread_mutex_t *m, clockid_t clock,
     return green__poll_until(try_pi, m, deadline, GREEN__NOCANCEL);
 }
 
+struct try_lock {
+    pthread_mutex_t *m;
+    int r;
+};
+
+static bool lock_busy(void *arg)
+{
+    struct try_lock *t = arg;
+    return (t->r = trylock(t->m)) == EBUSY;
+}
+
 int green__kept_mutex_lock(pthread_mutex_t *m, clockid_t clock,
                            const struct timespec *at)
 {
@@ -341,6 +378,9 @@ int green__kept_mutex_lock(pthread_mutex_t *m, clockid_t clock,
         return -green__real.pthread_mutex_lock(m);
     if (kind(m) & KIND_PI)
         return pi_lock(m, clock, at);
+    struct try_lock t = {m, EBUSY};
+    if (spin(lock_busy, &t) && t.r != EBUSY)
+        return -t.r;
     for (bool waited = false;; waited = true) {
         int r = trylock(m);
         if (r != EBUSY) {
@@ -563,10 +603,24 @@ static int sem_try(sem_t *s)
     return r;
 }
 
+struct try_sem {
+    sem_t *s;
+    int r;
+};
+
+static bool sem_busy(void *arg)
+{
+    struct try_sem *t = arg;
+    return (t->r = sem_try(t->s)) == -EAGAIN;
+}
+
 int green__kept_sem_wait(sem_t *s, clockid_t clock, const struct timespec *at,
                          int flags)
 {
     struct ksem *k = (struct ksem *)(void *)s;
+    struct try_sem t = {s, -EAGAIN};
+    if (spin(sem_busy, &t))
+        return t.r;
     for (;;) {
         int r = sem_try(s);
         if (r != -EAGAIN)
