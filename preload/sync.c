@@ -30,8 +30,7 @@ static bool real_mutex(const pthread_mutex_t *m)
 }
 
 /* A mutex glibc keeps (kept.h), on a hub: its owner is told apart from
- * the other green threads of the OS thread. Else glibc's call, whose wait
- * in the kernel holds up nobody when no other green thread could run. */
+ * the other green threads of the OS thread. Else glibc's call. */
 static bool kept_here(void)
 {
     return green__sync_gate() && green__hub_current();
@@ -54,8 +53,8 @@ GREEN__INTERPOSE int pthread_mutex_destroy(pthread_mutex_t *m)
 GREEN__INTERPOSE int pthread_mutex_lock(pthread_mutex_t *m)
 {
     if (real_mutex(m))
-        return green__gate() ? -green__kept_mutex_lock(m, CLOCK_REALTIME, NULL)
-                             : green__real.pthread_mutex_lock(m);
+        return kept_here() ? -green__kept_mutex_lock(m, CLOCK_REALTIME, NULL)
+                           : green__real.pthread_mutex_lock(m);
     return -green__mutex_lock(m, GREEN_NEVER, GREEN__NOCANCEL);
 }
 
@@ -91,7 +90,7 @@ static int mutex_timed(pthread_mutex_t *m, clockid_t clock,
 GREEN__INTERPOSE int pthread_mutex_timedlock(pthread_mutex_t *m,
                                              const struct timespec *at)
 {
-    if (real_mutex(m) && !green__gate())
+    if (real_mutex(m) && !kept_here())
         return green__real.pthread_mutex_timedlock(m, at);
     return mutex_timed(m, CLOCK_REALTIME, at);
 }
@@ -101,7 +100,7 @@ GREEN__INTERPOSE int pthread_mutex_clocklock(pthread_mutex_t *m,
                                              clockid_t clock,
                                              const struct timespec *at)
 {
-    if (real_mutex(m) && !green__gate())
+    if (real_mutex(m) && !kept_here())
         return green__real.pthread_mutex_clocklock(m, clock, at);
     if (!green__sync_clock_ok(clock))
         return EINVAL;

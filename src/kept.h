@@ -14,7 +14,8 @@
  * same OS thread is not taken for the owner.
  *
  * Every function returns 0 or -errno (-EOWNERDEAD, like 0, with the mutex
- * taken) and must be called by a green thread on its hub. */
+ * taken) and must be called by a green thread on its hub. Where no other
+ * green thread could run, a wait is glibc's own call, made directly. */
 #ifndef GREEN_SRC_KEPT_H
 #define GREEN_SRC_KEPT_H
 
