@@ -447,10 +447,17 @@ static void cwait_run(struct green__job *job)
 
 /* Until the pool thread's wait has released the stand-in: until then it
  * is not counted as a waiter. */
+static bool not_begun(void *arg)
+{
+    struct cwait *w = arg;
+    return atomic_load((const _Atomic int *)&w->proxy.__data.__lock) != 0;
+}
+
 static void wait_begun(struct cwait *w)
 {
-    const _Atomic int *word = (const _Atomic int *)&w->proxy.__data.__lock;
-    for (unsigned spins = 0; atomic_load(word) != 0; spins++)
+    if (spin(not_begun, w))
+        return;
+    for (unsigned spins = 0; not_begun(w); spins++)
         green__backoff(spins);
 }
 
