@@ -178,9 +178,10 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
 
 /* ---- Functions of the OS thread: a green thread's is its hub's -------- */
 
-/* To a green thread of the caller's hub: the signal goes to the OS
- * thread, and the handler interrupts that green thread (intr.h). To one
- * that ended, nothing goes: glibc sees its thread exiting. */
+/* To a green thread, of any hub: the signal goes to its hub's OS
+ * thread, or waits on the thread until it next parks, and the handler
+ * interrupts that green thread (intr.h). To one that ended, nothing
+ * goes: glibc sees its thread exiting. */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
     const struct green__real *real = green__reals();
@@ -188,7 +189,7 @@ GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
     if (green__pthr_os(th, &os) < 0)
         return -green__pthr_kill_gone(sig);
     struct green_thread *t = green__pthr_of(th);
-    if (t && t->hub == green__hub_current())
+    if (t)
         return green__intr_kill(t, sig, NULL);
     return real->pthread_kill(os, sig);
 }
@@ -203,7 +204,7 @@ GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
     if (r < 0)
         return -r;
     struct green_thread *t = green__pthr_of(th);
-    if (t && t->hub == green__hub_current())
+    if (t)
         return green__intr_kill(t, sig, &value);
     return real->pthread_sigqueue(os, sig, value);
 }

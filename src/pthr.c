@@ -11,6 +11,7 @@
 #include "config.h"
 #include "green.h"
 #include "hub.h"
+#include "place.h"
 #include "tid.h"
 #include "tls.h"
 #include "real.h"
@@ -22,7 +23,7 @@ bool green__pthr_green(void)
         green__tls_internal)
         return false;
     struct green__hub *h = green__tls_hub;
-    return h ? h->is_main : getpid() == green__tid_real();
+    return h ? h->is_main || h->worker : getpid() == green__tid_real();
 }
 
 /* glibc's default stack size (8 MiB under the usual RLIMIT_STACK): an
@@ -137,7 +138,8 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     if (!h)
         return -EAGAIN;
     int saved = errno;
-    struct green_thread *t = green__spawn(fn, arg, &ga, stack);
+    struct green_thread *t =
+        green__spawn_on(green__place(attr), fn, arg, &ga, stack);
     int err = errno;
     errno = saved;
     if (!t) {

@@ -52,13 +52,14 @@ static inline struct green_thread *green__pthr_current(void)
 }
 
 /* Whether pthread_create should make a green thread here: the caller
- * runs on the main OS thread (whose hub runs the program's threads;
- * another OS thread may be a foreign one, such as a timer's, that would
- * strand green threads when it ends) and neither GREEN_THREADS=native
- * nor GREEN_DISABLE is set. */
+ * runs on a hub of GREEN_HUBS (the main OS thread's, or one libgreen
+ * started; another OS thread may be a foreign one, such as a timer's,
+ * that would strand green threads when it ends) and neither
+ * GREEN_THREADS=native nor GREEN_DISABLE is set. */
 bool green__pthr_green(void);
 
-/* pthread_create, green. Returns 0, -EAGAIN (no stack) or -EINVAL. */
+/* pthread_create, green, on the hub place.h chooses. Returns 0, -EAGAIN
+ * (no stack) or -EINVAL. */
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg);
 
