@@ -340,9 +340,9 @@ void green__hub_poke(struct green__hub *h)
 /* After a poll: the next comes when the threads now ready have run. */
 static void polled(struct green__hub *h)
 {
-    atomic_store_explicit(&h->busy,
-                          (unsigned)h->nready +
-                              (h->current && h->current != &h->first),
+    long busy = (long)h->nready + (h->current && h->current != &h->first) -
+                atomic_load_explicit(&h->unstarted, memory_order_relaxed);
+    atomic_store_explicit(&h->busy, busy > 0 ? (unsigned)busy : 0,
                           memory_order_relaxed);
     h->polled_at = green_now();
     h->since_poll = 0;

@@ -13,7 +13,7 @@
  * have read what woke them: level-triggered epoll would report their
  * fds again, for nobody.
  *
- * A process has GREEN_HUBS hubs (hub_place.c chooses among them): hub 0
+ * A process has GREEN_HUBS hubs (place.c chooses among them): hub 0
  * is the main thread's, the others are OS threads libgreen starts when
  * the first green thread is placed on them. Wakes from other OS threads
  * arrive through a lock-free queue (the hub's inbox); the waker writes
@@ -117,9 +117,11 @@ struct green__hub {
                                        blocking epoll_wait: a waker must
                                        write the eventfd (seq_cst) */
     _Atomic int placed;             /* green threads placed on it and not
-                                       ended, for hub_place.c */
+                                       ended, for place.c */
+    _Atomic int unstarted;          /* placed ones that never ran yet */
     _Atomic unsigned busy;          /* ready + running ones at the last
-                                       poll, for hub_place.c */
+                                       poll, but for the unstarted, for
+                                       place.c */
 };
 
 /* The index of a hub the program's own OS thread made (by calling into

@@ -5,7 +5,9 @@
  * variables, so a thread never migrates. A hub's load is its threads
  * that want the CPU, the ready and running ones at its last poll (four
  * each: they compete for it now), plus every thread placed on it and not
- * ended (one each: a sleeper is a future request). A hub not started
+ * ended (one each: a sleeper is a future request). Threads placed that
+ * have not run yet count as placed only: nothing is known of them, and a
+ * burst of spawns then alternates over the hubs. A hub not started
  * yet has none. Ties go to the caller's hub, whose wakes cost nothing,
  * then to the lowest index: an accept loop's threads alternate over the
  * hubs, and compute-bound threads spread first.
@@ -26,8 +28,11 @@
 static long load(struct green__hub *h, bool mine)
 {
     long placed = atomic_load_explicit(&h->placed, memory_order_relaxed);
-    if (mine)  /* exact, and without the caller, who runs */
-        return placed + BUSY * (long)h->nready;
+    if (mine) {  /* exact, and without the caller, who runs */
+        long ready = (long)h->nready -
+                     atomic_load_explicit(&h->unstarted, memory_order_relaxed);
+        return placed + BUSY * (ready > 0 ? ready : 0);
+    }
     return placed +
            BUSY * (long)atomic_load_explicit(&h->busy, memory_order_relaxed);
 }

@@ -102,6 +102,7 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
 static void entry(void *arg)
 {
     struct green_thread *t = arg;
+    atomic_fetch_sub_explicit(&t->hub->unstarted, 1, memory_order_relaxed);
     if (t->tp != t->hub->first.tp)
         green__tls_start();
     errno = 0;  /* a new thread's errno starts at 0, as an OS thread's */
@@ -207,6 +208,7 @@ green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
     h->stats.spawned++;
     atomic_fetch_add(&alive, 1);
     atomic_fetch_add_explicit(&to->placed, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&to->unstarted, 1, memory_order_relaxed);
     if (to != h) {  /* its hub counts it, with its creator's mask */
         t->sigmask = (h->current ? h->current : &h->first)->sigmask;
         green__hub_adopt_remote(t);
