@@ -533,6 +533,7 @@ struct green__hub *green__hub_slot(unsigned i)
 static void destroy(void *arg)
 {
     struct green__hub *h = arg;
+    green__thread_os_exit(h);
     if (h->live > 1 || h->runq_head || h->current != &h->first) {
         green__log(GREEN__LOG_DEBUG, "OS thread exits with %zu green threads "
                    "left on its hub", h->live - 1);

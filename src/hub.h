@@ -59,6 +59,8 @@ struct green__hub {
                                        idles, blocking every signal */
     bool gone;                      /* in a fork's child: its OS thread
                                        is not there, nothing runs it */
+    bool first_ended;               /* its adopted context ended as a
+                                       green thread (thread.c) */
     unsigned index;                 /* its slot in GREEN_HUBS (0: main's),
                                        or GREEN__HUB_FOREIGN */
     bool first_gone;                /* forked from another green thread:

@@ -38,6 +38,12 @@ void green__thread_forked(void)
     atomic_store(&alive, 1);
 }
 
+void green__thread_os_exit(struct green__hub *h)
+{
+    if (!h->worker && !h->first_ended && atomic_fetch_sub(&alive, 1) == 1)
+        exit(0);
+}
+
 uint64_t green__thread_next_id(void)
 {
     return atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
@@ -78,6 +84,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */
+    if (t == &h->first)
+        h->first_ended = true;
     if (atomic_fetch_sub(&alive, 1) == 1)
         exit(0);  /* the process's last thread, on any hub */
     if (t != &h->first)

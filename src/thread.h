@@ -108,6 +108,11 @@ green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
 /* In a fork's child: only the forking thread is alive (see end()). */
 void green__thread_forked(void);
 
+/* The program's own OS thread of hub h exits without having ended as a
+ * green thread (it returned from its start routine): it no longer
+ * counts, and if it was the process's last thread, the process exits. */
+void green__thread_os_exit(struct green__hub *h);
+
 /* green_join and green_detach, returning 0 or -errno. */
 int green__join(struct green_thread *t, void **result, int64_t deadline);
 int green__detach(struct green_thread *t);
