@@ -17,6 +17,8 @@ connection set-up is included there. Sections:
   go      go_echo (GOMAXPROCS=1) vs echo_server under greenrun, echo_load
   scale   idle connections and sleeping threads: how many, RSS and kernel
           memory (Slab + KernelStack + PageTables from /proc/meminfo) per each
+  compute compute_server (~50 us per request; native, greenrun with the
+          default hubs, GREEN_HUBS=1, =2), echo_load, 100 and 1000 conns
 
 Everything talks only to 127.0.0.1 and stops by itself. Native threads are
 capped at --native-cap (default 10000), well below kernel.pid_max.
@@ -400,8 +402,31 @@ def section_scale():
     results["scale"] = out
 
 
+def section_compute():
+    """compute_server (about 50 us of work per request) natively and under
+    greenrun with the default hubs, GREEN_HUBS=1 and =2; nothing pinned, so
+    that both sides may use every CPU (the load shares them)."""
+    global SERVER_PIN, LOAD_PIN
+    pins = SERVER_PIN, LOAD_PIN
+    SERVER_PIN = LOAD_PIN = []
+    cmd = [f"{W}/compute_server", "PORT"]
+    servers = {"native": cmd, "greenrun": [GREENRUN] + cmd,
+               "hubs=1": [GREENRUN] + cmd, "hubs=2": [GREENRUN] + cmd}
+    try:
+        t = compare("compute: echo_load against compute_server (~50 us per request), "
+                    "not pinned", echo_run, servers, [100, 1000],
+                    envs={"hubs=1": {"GREEN_HUBS": "1"}, "hubs=2": {"GREEN_HUBS": "2"}})
+    finally:
+        SERVER_PIN, LOAD_PIN = pins
+    rps = {c: row["greenrun"]["rps_median"] / row["native"]["rps_median"]
+           for c, row in t.items()}
+    print("  req/s greenrun/native: " + "  ".join(f"{c}: {r:.2f}x" for c, r in rps.items())
+          + "  (goal >= 0.9x)")
+    results["compute"] = {"table": t, "rps_greenrun_over_native": rps}
+
+
 sections = {"echo": section_echo, "http": section_http, "gevent": section_gevent,
-            "go": section_go, "scale": section_scale}
+            "go": section_go, "scale": section_scale, "compute": section_compute}
 print(f"servers: {results['date']}, {os.cpu_count()} CPUs, build {B}, "
       f"{'server on CPU 1, load on CPU 0' if PIN else 'not pinned'}")
 for name in args.only.split(","):

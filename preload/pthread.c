@@ -178,10 +178,10 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
 
 /* ---- Functions of the OS thread: a green thread's is its hub's -------- */
 
-/* To a green thread of the caller's hub (the main thread's context
- * included): the signal goes to the OS thread, and the handler
- * interrupts that green thread (intr.h). To one that ended, nothing goes:
- * glibc sees its thread exiting. */
+/* To a green thread, of any hub (the main thread's context included):
+ * the signal goes to its hub's OS thread, or waits on the thread until it
+ * next parks, and the handler interrupts that green thread (intr.h). To
+ * one that ended, nothing goes: glibc sees its thread exiting. */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
     const struct green__real *real = green__reals();

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -36,6 +37,7 @@ static const char *const known[] = {
     "GREEN_INHERIT", "GREEN_CHECK", "GREEN_THREADS",
     "GREEN_OFFLOAD_THREADS", "GREEN_FILE_IO", "GREEN_TLS",
     "GREEN_DUMP_SIGNAL", "GREEN_STATS", "GREEN_MAX_BLOCKING_MS",
+    "GREEN_HUBS",
 };
 
 int green__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -184,6 +186,13 @@ void green__config_load(void)
         bad("GREEN_THREADS", s, "green or native");
     else if (s)
         green__config.threads_native = !strcmp(s, "native");
+    cpu_set_t cpus;
+    green__config.hubs = 1;
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 1)
+        green__config.hubs = (unsigned)CPU_COUNT(&cpus) > GREEN__CONFIG_HUBS_MAX
+                                 ? GREEN__CONFIG_HUBS_MAX
+                                 : (unsigned)CPU_COUNT(&cpus);
+    load_uint("GREEN_HUBS", 1, GREEN__CONFIG_HUBS_MAX, &green__config.hubs);
     load_uint("GREEN_OFFLOAD_THREADS", 1, 1u << 16,
               &green__config.offload_threads);
     s = secure_getenv("GREEN_FILE_IO");

@@ -33,9 +33,15 @@ struct green__config {
                                threshold; 0 (default): no monitor */
     int dump_signal;        /* GREEN_DUMP_SIGNAL: the signal that dumps
                                the threads to stderr; 0 (default): none */
+    unsigned hubs;          /* GREEN_HUBS: hubs (OS threads running green
+                               threads), 1 to 256; default: the CPUs
+                               sched_getaffinity allows */
     int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):
                                regular-file I/O on the offload pool */
 };
+
+/* The most hubs GREEN_HUBS may ask for. */
+#define GREEN__CONFIG_HUBS_MAX 256u
 
 extern struct green__config green__config;
 

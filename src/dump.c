@@ -431,13 +431,17 @@ static void hub_out(struct green__hub *h, void *arg)
     size_t n = 0;
     if (!own)
         green__oslock_lock(&h->threads_lock);
+    /* A started hub's own context only idles (hub.c): not a thread of
+     * the program's. */
+    const struct green_thread *idle = h->worker ? &h->first : NULL;
     for (struct green_thread *t = h->threads; t; t = t->all_next)
-        n++;
+        n += t != idle;
     if (o->json) {
         sep(o);
-        putf(o, "{\"os_tid\":%d,\"main\":%s,\"runq\":%zu,"
+        putf(o, "{\"os_tid\":%d,\"main\":%s,\"index\":%d,\"runq\":%zu,"
                 "\"since_poll_ms\":%.3f,\"current\":",
-             (int)h->tid, h->is_main ? "true" : "false", h->nready,
+             (int)h->tid, h->is_main ? "true" : "false",
+             h->index == GREEN__HUB_FOREIGN ? -1 : (int)h->index, h->nready,
              ms(now - h->polled_at));
         if (h->current)
             putf(o, "%llu", (unsigned long long)h->current->id);
@@ -457,7 +461,8 @@ static void hub_out(struct green__hub *h, void *arg)
     while (last && last->all_next)
         last = last->all_next;
     for (struct green_thread *t = last; t; t = t->all_prev)
-        thread_out(o, t, now, own);  /* oldest first */
+        if (t != idle)
+            thread_out(o, t, now, own);  /* oldest first */
     if (!own)
         green__oslock_unlock(&h->threads_lock);
     if (o->json) {

@@ -48,6 +48,8 @@ struct green__fd {
     atomic_uint info_gen;     /* gen the info was filled for */
     atomic_uint info_epoch;   /* epoch it was filled in */
     atomic_bool internal;     /* libgreen's own: libev's epoll, eventfd */
+    atomic_uint hubs;         /* ready.c: hubs with a watcher on it, bit
+                                 1 << index (31: index 31 or more) */
     _Atomic int64_t rcvtimeo; /* SO_RCVTIMEO in ns, 0 for none */
     _Atomic int64_t sndtimeo; /* SO_SNDTIMEO in ns, 0 for none */
 };

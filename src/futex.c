@@ -16,6 +16,7 @@
 
 #include "cancel.h"
 #include "common.h"
+#include "hub.h"
 #include "oslock.h"
 #include "thread.h"
 #include "wait.h"
@@ -132,12 +133,14 @@ int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
  * marked done. */
 static void deliver(struct waiter *list)
 {
+    green__hub_hold();  /* done before the woken can run (hub.h) */
     while (list) {
         struct waiter *next = list->woken;
         green__unpark(list->t, 0);
         atomic_store_explicit(&list->state, 2, memory_order_release);
         list = next;
     }
+    green__hub_release();
 }
 
 /* Claims up to n waiters of b on addr matching bitset, appending them to

@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,22 +34,55 @@
 
 #define SCHED_STACK (128 * 1024)
 
-/* The hub's libev side. The wake queue is Vyukov's intrusive
- * multi-producer single-consumer queue: producers on any OS thread push
- * with one atomic exchange, only the hub pops. */
-struct green__hub_ev {
-    ev_async async;                        /* wakes ev_run for the queue */
-    ev_timer stats;                        /* main hub: GREEN_STATS=PERIOD */
+/* Pauses a hub with nothing to run spends watching its inbox before it
+ * sleeps in epoll_wait (see sleep_once). */
+static const unsigned spin_iters = 200;
+
+/* Vyukov's intrusive multi-producer single-consumer queue: producers on
+ * any OS thread push with one atomic exchange, only the hub pops. */
+struct wakeq {
     struct green__wnode *_Atomic tail;     /* producers' end */
     struct green__wnode *head;             /* consumer's end */
     struct green__wnode stub;
+};
+
+/* The hub's libev side, and its inbox: threads to make ready, and mail
+ * (an fd another hub closed). */
+struct green__hub_ev {
+    ev_async async;                        /* wakes ev_run for the inbox */
+    ev_timer stats;                        /* main hub: GREEN_STATS=PERIOD */
+    _Alignas(64) struct wakeq wake;
+    struct wakeq mail;
+};
+
+/* Mail: fd, closed on another hub while its file was the one of
+ * generation gen. */
+struct mail {
+    struct green__wnode node;
+    int fd;
+    unsigned gen;
 };
 
 __thread struct green__hub *green__tls_hub
     __attribute__((tls_model("initial-exec")));
 __thread int green__tls_internal __attribute__((tls_model("initial-exec")));
 
-static void wakeq_push(struct green__hub_ev *q, struct green__wnode *n)
+static void wakeq_init(struct wakeq *q)
+{
+    atomic_store(&q->stub.next, NULL);
+    q->head = &q->stub;
+    atomic_store(&q->tail, &q->stub);
+}
+
+/* Whether the consumer may find something (or a producer is between its
+ * two steps). */
+static bool wakeq_busy(struct wakeq *q)
+{
+    return q->head != &q->stub ||
+           atomic_load_explicit(&q->tail, memory_order_relaxed) != &q->stub;
+}
+
+static void wakeq_push(struct wakeq *q, struct green__wnode *n)
 {
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
     struct green__wnode *prev =
@@ -57,7 +92,7 @@ static void wakeq_push(struct green__hub_ev *q, struct green__wnode *n)
 
 /* NULL when empty, or when a producer is between its two steps: that
  * producer's ev_async_send then brings the consumer back. */
-static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
+static struct green__wnode *wakeq_pop(struct wakeq *q)
 {
     struct green__wnode *head = q->head;
     struct green__wnode *next =
@@ -85,6 +120,15 @@ static struct green__wnode *wakeq_pop(struct green__hub_ev *q)
 static struct green__oslock hubs_lock;
 static struct green__hub *hubs;  /* via all_next, newest first */
 struct green__hub *_Atomic green__hub_main;
+
+/* The GREEN_HUBS slots: 0 is the main thread's hub, the others the hubs
+ * started for placements (NULL until then). */
+static struct green__hub *_Atomic slots[GREEN__CONFIG_HUBS_MAX];
+static struct green__oslock start_lock;  /* held to start one */
+
+/* The slot a worker OS thread's hub takes, set by worker_main before its
+ * hub is made; 0 in every other OS thread. */
+static __thread unsigned worker_slot;
 
 void green__hub_each(void (*fn)(struct green__hub *h, void *arg), void *arg)
 {
@@ -141,6 +185,56 @@ static struct green_thread *runq_pop(struct green__hub *h)
     return t;
 }
 
+/* After a push to h's inbox: the eventfd write, only if h sleeps or is
+ * about to. The push's stores, then this load: sched_main stores the
+ * flag, then looks at the inbox (both seq_cst), so that one of the two
+ * sees the other. */
+static void send_wake(struct green__hub *h)
+{
+    green__tls_internal++;
+    ev_async_send(h->loop, &h->ev->async);
+    green__tls_internal--;
+}
+
+/* Nudges held by green__hub_hold, in this thread's TLS (a green
+ * thread's own: no switch comes between hold and release). */
+#define HELD 8
+static __thread struct {
+    bool on;
+    unsigned n;
+    struct green__hub *h[HELD];
+} held __attribute__((tls_model("initial-exec")));
+
+static void nudge(struct green__hub *h)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!atomic_load_explicit(&h->sleeping, memory_order_relaxed) || h->gone)
+        return;
+    if (held.on) {
+        for (unsigned i = 0; i < held.n; i++)
+            if (held.h[i] == h)
+                return;
+        if (held.n < HELD) {
+            held.h[held.n++] = h;
+            return;
+        }
+    }
+    send_wake(h);
+}
+
+void green__hub_hold(void)
+{
+    held.on = true;
+}
+
+void green__hub_release(void)
+{
+    held.on = false;
+    for (unsigned i = 0; i < held.n; i++)
+        send_wake(held.h[i]);
+    held.n = 0;
+}
+
 void green__hub_wake(struct green_thread *t)
 {
     struct green__hub *h = t->hub;
@@ -148,23 +242,86 @@ void green__hub_wake(struct green_thread *t)
         green__hub_ready(h, t);
         return;
     }
-    wakeq_push(h->ev, &t->wnode);
-    green__tls_internal++;
-    ev_async_send(h->loop, &h->ev->async);
-    green__tls_internal--;
+    wakeq_push(&h->ev->wake, &t->wnode);
+    nudge(h);
+}
+
+void green__hub_adopt_remote(struct green_thread *t)
+{
+    t->arriving = true;
+    green__hub_wake(t);
+}
+
+/* A thread made for h on another hub joins h's books. */
+static void arrive(struct green__hub *h, struct green_thread *t)
+{
+    t->arriving = false;
+    h->live++;
+    if (h->live > h->stats.peak)
+        h->stats.peak = h->live;
+    green__sigmask_arrive(h, t);
+    green__hub_enlist(h, t);
+}
+
+/* Takes what the inbox holds: threads to make ready, fds to forget.
+ * Returns whether it found anything. */
+static bool drain(struct green__hub *h)
+{
+    bool any = false;
+    struct green__wnode *n;
+    while ((n = wakeq_pop(&h->ev->wake))) {
+        struct green_thread *t =
+            green__container_of(n, struct green_thread, wnode);
+        if (t->arriving)
+            arrive(h, t);
+        green__hub_ready(h, t);
+        h->stats.xwakes++;
+        any = true;
+    }
+    while ((n = wakeq_pop(&h->ev->mail))) {
+        struct mail *m = green__container_of(n, struct mail, node);
+        if (green__io_gen(h, m->fd) == m->gen)
+            green__io_close(h, m->fd);
+        free(m);
+        any = true;
+    }
+    return any;
 }
 
 static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
     (void)loop, (void)revents;
     struct green__hub *h = w->data;
-    struct green__wnode *n;
-    while ((n = wakeq_pop(h->ev))) {
-        green__hub_ready(h, green__container_of(n, struct green_thread, wnode));
-        h->stats.xwakes++;
-    }
+    drain(h);
     green__intr_deliver(h);  /* waits a signal handler interrupted */
     green__dump_poll();      /* a dump the dump signal asked for */
+}
+
+void green__hub_fd_closing(int fd)
+{
+    struct green__hub *self = green__tls_hub;
+    if (self)
+        green__io_close(self, fd);
+    struct green__fd *e = green__fd_peek(fd);
+    unsigned bits = e ? atomic_load(&e->hubs) : 0;
+    if (self && self->index < 32)
+        bits &= ~(1u << self->index);
+    if (!bits)
+        return;
+    unsigned gen = atomic_load(&e->gen);
+    unsigned n = green__config.hubs;
+    for (unsigned i = 0; i < n; i++) {
+        struct green__hub *h = atomic_load(&slots[i]);
+        if (!h || h == self || !(bits & (1u << (i < 31 ? i : 31))))
+            continue;
+        struct mail *m = malloc(sizeof *m);
+        if (!m)
+            continue;  /* its waiters find out when they try */
+        m->fd = fd;
+        m->gen = gen;
+        wakeq_push(&h->ev->mail, &m->node);
+        nudge(h);
+    }
 }
 
 static void stats_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -183,6 +340,10 @@ void green__hub_poke(struct green__hub *h)
 /* After a poll: the next comes when the threads now ready have run. */
 static void polled(struct green__hub *h)
 {
+    long busy = (long)h->nready + (h->current && h->current != &h->first) -
+                atomic_load_explicit(&h->unstarted, memory_order_relaxed);
+    atomic_store_explicit(&h->busy, busy > 0 ? (unsigned)busy : 0,
+                          memory_order_relaxed);
     h->polled_at = green_now();
     h->since_poll = 0;
     h->poll_after = h->nready > green__config.poll_every
@@ -196,6 +357,7 @@ static void poll_nowait(struct green__hub *h)
     green__tls_internal++;
     ev_run(h->loop, EVRUN_NOWAIT);
     green__tls_internal--;
+    drain(h);
     polled(h);
 }
 
@@ -216,6 +378,8 @@ void green__hub_switch(struct green__hub *h)
         green__stats_ran(h, self);
     if (green__unlikely(++h->since_poll >= h->poll_after))
         poll_nowait(h);
+    else if (wakeq_busy(&h->ev->wake))
+        drain(h);
     struct green_thread *next = runq_pop(h);
     if (next == self) {  /* it was woken while polling */
         self->state = GREEN__RUNNING;
@@ -241,6 +405,30 @@ void green__hub_switch(struct green__hub *h)
     errno = self->saved_errno;
 }
 
+/* Nothing to run: waits in the loop for a wake, a timer or an fd. The
+ * flag first, then the inbox (see nudge): what a waker pushed before it
+ * saw the flag is found here; what it pushes after, it nudges for. */
+static void sleep_once(struct green__hub *h)
+{
+    atomic_store_explicit(&h->busy, 0, memory_order_relaxed);
+    for (unsigned i = spin_iters; i; i--) {
+        if (wakeq_busy(&h->ev->wake) && drain(h))
+            return;
+        green__cpu_relax();
+    }
+    atomic_store(&h->sleeping, 1);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (drain(h)) {
+        atomic_store_explicit(&h->sleeping, 0, memory_order_relaxed);
+        return;
+    }
+    green__tls_internal++;
+    ev_run(h->loop, EVRUN_ONCE);
+    green__tls_internal--;
+    atomic_store_explicit(&h->sleeping, 0, memory_order_relaxed);
+    polled(h);
+}
+
 /* The scheduler context: reaps ended threads, runs ready ones, and blocks
  * in the loop when there are none. When the hub has no live thread left,
  * its adopted thread (which ended) is resumed to end the OS thread. */
@@ -257,10 +445,7 @@ static void sched_main(void *arg)
         if (!next && h->live == 0)
             next = &h->first;
         if (!next) {
-            green__tls_internal++;
-            ev_run(h->loop, EVRUN_ONCE);
-            green__tls_internal--;
-            polled(h);
+            sleep_once(h);
             continue;
         }
         h->current = next;
@@ -277,6 +462,70 @@ static void sched_main(void *arg)
 
 static pthread_key_t hub_key;  /* its destructor frees a hub at exit */
 
+/* A slot whose OS thread could not be started. */
+#define FAILED ((struct green__hub *)(uintptr_t)1)
+
+struct green__hub *green__hub_peek(unsigned i)
+{
+    struct green__hub *h = atomic_load_explicit(&slots[i], memory_order_acquire);
+    return h == FAILED ? NULL : h;
+}
+
+/* A hub's own OS thread: it makes its hub, then its adopted context
+ * idles, parked for good, while the scheduler runs the green threads
+ * placed there. It starts with every signal blocked, so that the real
+ * mask follows those threads' masks alone (sigmask.c), and it never
+ * ends: the process ends when its last green thread does (thread.c). */
+static void *worker_main(void *arg)
+{
+    worker_slot = (unsigned)(uintptr_t)arg;
+    /* The synchronous signals stay open: only the code running can raise
+     * them, and the mask then does not change as the scheduler comes in
+     * and out (sigmask.c). */
+    sigset_t sync;
+    green__sigset_from(&sync, GREEN__SIG_SYNC);
+    green__reals()->pthread_sigmask(SIG_UNBLOCK, &sync, NULL);
+    free(malloc(1));  /* its malloc cache, its green threads' too (tls.c) */
+    struct green__hub *h = green__hub_get();
+    atomic_store_explicit(&slots[worker_slot], h ? h : FAILED,
+                          memory_order_release);
+    if (!h)
+        return NULL;
+    for (;;)
+        green__park(GREEN_NEVER);
+}
+
+struct green__hub *green__hub_slot(unsigned i)
+{
+    struct green__hub *h = atomic_load_explicit(&slots[i], memory_order_acquire);
+    if (h || i == 0)
+        return h == FAILED ? NULL : h;
+    const struct green__real *real = green__reals();
+    green__oslock_lock(&start_lock);
+    if (!atomic_load(&slots[i])) {
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_t th;
+        green__tls_internal++;
+        real->pthread_sigmask(SIG_SETMASK, &all, &old);
+        int r = real->pthread_create(&th, NULL, worker_main,
+                                     (void *)(uintptr_t)i);
+        real->pthread_sigmask(SIG_SETMASK, &old, NULL);
+        green__tls_internal--;
+        if (r == 0) {
+            real->pthread_detach(th);
+            while (!atomic_load(&slots[i]))
+                green__os_nap(20000);
+        } else {
+            atomic_store(&slots[i], FAILED);
+            green__log(GREEN__LOG_WARN, "cannot start hub %u: %s", i,
+                       strerror(r));
+        }
+    }
+    green__oslock_unlock(&start_lock);
+    return green__hub_peek(i);
+}
+
 /* Frees h when its OS thread exits, if nothing of it is left: no green
  * thread but the adopted one, which is ending now. Otherwise (green
  * threads would be stranded) the hub is kept, as a process keeps the
@@ -284,6 +533,7 @@ static pthread_key_t hub_key;  /* its destructor frees a hub at exit */
 static void destroy(void *arg)
 {
     struct green__hub *h = arg;
+    green__thread_os_exit(h);
     if (h->live > 1 || h->runq_head || h->current != &h->first) {
         green__log(GREEN__LOG_DEBUG, "OS thread exits with %zu green threads "
                    "left on its hub", h->live - 1);
@@ -322,9 +572,8 @@ static bool loop_start(struct green__hub *h)
     h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
     if (h->loop) {
         ev_set_userdata(h->loop, h);
-        atomic_store(&ev->stub.next, NULL);
-        ev->head = &ev->stub;
-        atomic_store(&ev->tail, &ev->stub);
+        wakeq_init(&ev->wake);
+        wakeq_init(&ev->mail);
         ev_async_init(&ev->async, async_cb);
         ev->async.data = h;
         ev_async_start(h->loop, &ev->async);
@@ -364,8 +613,20 @@ void green__hub_fork_child(void)
     h->threads = NULL;  /* the vanished are no longer listed */
     green__oslock_unlock(&h->threads_lock);  /* held by the vanished? */
     green__oslock_unlock(&hubs_lock);
+    green__oslock_unlock(&start_lock);
+    for (struct green__hub *o = hubs; o; o = o->all_next)
+        if (o != h)
+            o->gone = true;  /* nothing runs them: wakes of theirs drop */
     hubs = h;  /* the other hubs' OS threads are not in the child */
     h->all_next = NULL;
+    for (unsigned i = 0; i < GREEN__CONFIG_HUBS_MAX; i++)
+        atomic_store(&slots[i], NULL);  /* the child starts its own */
+    atomic_store(&slots[0], h);
+    h->index = 0;
+    h->worker = false;
+    atomic_store(&h->placed, self != &h->first);
+    atomic_store(&h->sleeping, 0);
+    green__thread_forked();
     atomic_store(&green__hub_main, h);
     green__hub_enlist(h, self);
     h->since_poll = 0;
@@ -422,6 +683,8 @@ static struct green__hub *create(void)
                                       sched_main, h);
     h->tid = green__tid_real();
     h->is_main = getpid() == h->tid;
+    h->worker = worker_slot != 0;
+    h->index = h->is_main ? 0 : h->worker ? worker_slot : GREEN__HUB_FOREIGN;
     h->os = green__real.pthread_self();
     green__thread_adopt(&h->first, h, h->is_main ? 1 : green__thread_next_id());
     h->current = &h->first;
@@ -437,8 +700,10 @@ static struct green__hub *create(void)
     h->all_next = hubs;
     hubs = h;
     green__oslock_unlock(&hubs_lock);
-    if (h->is_main)
+    if (h->is_main) {
         atomic_store(&green__hub_main, h);
+        atomic_store(&slots[0], h);
+    }
     if (h->is_main && green__config.stats_period_ms) {
         double every = green__config.stats_period_ms * 1e-3;
         ev_timer_init(&ev->stats, stats_cb, every, every);

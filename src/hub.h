@@ -11,8 +11,15 @@
  * switches), so a busy run queue cannot starve I/O or timers, and a
  * long one is not polled again before the threads the last poll woke
  * have read what woke them: level-triggered epoll would report their
- * fds again, for nobody. Wakes from other OS threads
- * arrive through a lock-free queue and ev_async_send. */
+ * fds again, for nobody.
+ *
+ * A process has GREEN_HUBS hubs (place.c chooses among them): hub 0
+ * is the main thread's, the others are OS threads libgreen starts when
+ * the first green thread is placed on them. Wakes from other OS threads
+ * arrive through a lock-free queue (the hub's inbox); the waker writes
+ * the hub's eventfd (ev_async_send) only when the hub says it sleeps, or
+ * is about to, in epoll_wait: a running hub finds its inbox at its next
+ * switch without a system call on either side. */
 #ifndef GREEN_SRC_HUB_H
 #define GREEN_SRC_HUB_H
 
@@ -47,6 +54,15 @@ struct green__hub {
     void *sched_sp;                 /* scheduler context while suspended */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
+    bool worker;                    /* an OS thread libgreen started to be
+                                       a hub: its adopted context only
+                                       idles, blocking every signal */
+    bool gone;                      /* in a fork's child: its OS thread
+                                       is not there, nothing runs it */
+    bool first_ended;               /* its adopted context ended as a
+                                       green thread (thread.c) */
+    unsigned index;                 /* its slot in GREEN_HUBS (0: main's),
+                                       or GREEN__HUB_FOREIGN */
     bool first_gone;                /* forked from another green thread:
                                        the adopted context did not
                                        survive, so the last thread to end
@@ -97,7 +113,23 @@ struct green__hub {
     unsigned mon_nwords;            /* ... and the top of its stack */
     uintptr_t mon_stack[256];
     struct green__stats stats;      /* stats.h: written by this OS thread */
+    /* Written by other OS threads: a line of their own, so that wakers
+     * and placers do not bounce the lines the switch reads. */
+    _Alignas(64) _Atomic int sleeping; /* in, or about to enter, a
+                                       blocking epoll_wait: a waker must
+                                       write the eventfd (seq_cst) */
+    _Atomic int placed;             /* green threads placed on it and not
+                                       ended, for place.c */
+    _Atomic int unstarted;          /* placed ones that never ran yet */
+    _Atomic unsigned busy;          /* ready + running ones at the last
+                                       poll, but for the unstarted, for
+                                       place.c */
 };
+
+/* The index of a hub the program's own OS thread made (by calling into
+ * libgreen), which is no placement's target. */
+#define GREEN__HUB_FOREIGN (~0u)
+
 
 extern __thread struct green__hub *green__tls_hub
     __attribute__((tls_model("initial-exec")));
@@ -149,6 +181,30 @@ void green__hub_ready(struct green__hub *h, struct green_thread *t);
 /* Makes t ready from any OS thread: directly when t belongs to the
  * calling OS thread's hub, through t's hub's wake queue otherwise. */
 void green__hub_wake(struct green_thread *t);
+
+/* Between these two, this thread's wakes of sleeping hubs (their eventfd
+ * writes) are held, and sent at the release: a waker that must still
+ * mark its wakes delivered (futex.c) does so before the system call
+ * that lets the woken run, and they do not spin meanwhile. Not nested. */
+void green__hub_hold(void);
+void green__hub_release(void);
+
+/* Hands t, a new thread green__spawn made on another hub's OS thread,
+ * to its hub t->hub, which counts it, lists it and runs it. */
+void green__hub_adopt_remote(struct green_thread *t);
+
+/* The hub of slot i, started (its OS thread made and running) if it was
+ * not yet; NULL if it cannot be started. i < green__config.hubs; slot 0
+ * is the main thread's hub and is never started here. */
+struct green__hub *green__hub_slot(unsigned i);
+
+/* The hub of slot i if started, else NULL. */
+struct green__hub *green__hub_peek(unsigned i);
+
+/* Before fd is closed: wakes its waiters on every hub with -EBADF and
+ * forgets the watchers (on this hub now, on others through their inbox,
+ * when their fdtab bit says they watch it). */
+void green__hub_fd_closing(int fd);
 
 /* Switches from the current thread, which the caller has already queued,
  * parked or ended, to the next ready thread (or the scheduler). Returns

@@ -118,6 +118,18 @@ static struct green_thread *target(int sig, const siginfo_t *si)
         return kill_to;
     if (thread_directed(sig, si))
         return !h ? NULL : h->current ? h->current : &h->first;
+    if (h && h->worker) {
+        /* A hub libgreen started: its adopted context only idles and
+         * blocks everything. The running thread, or the one in sigsuspend,
+         * if either takes it; else main's hub chooses, as if the kernel
+         * had picked the main thread. */
+        struct green_thread *w = atomic_load(&h->intr_wait);
+        if (h->current && !blocks(h->current, sig))
+            return h->current;
+        if (w && !blocks(w, sig))
+            return w;
+        h = NULL;
+    }
     if (!h)
         h = atomic_load(&main_hub);
     if (!h)

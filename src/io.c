@@ -241,9 +241,7 @@ void green__io_closing(int fd)
 {
     if (!green__io_tracking())
         return;
-    struct green__hub *h = green__hub_current();
-    if (h)
-        green__io_close(h, fd);
+    green__hub_fd_closing(fd);
     green__fd_closed(fd);
 }
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "green.h"
 #include "hub.h"
+#include "place.h"
 #include "tid.h"
 #include "tls.h"
 #include "real.h"
@@ -23,7 +24,7 @@ bool green__pthr_green(void)
         green__tls_internal)
         return false;
     struct green__hub *h = green__tls_hub;
-    return h ? h->is_main : getpid() == green__tid_real();
+    return h ? h->is_main || h->worker : getpid() == green__tid_real();
 }
 
 /* glibc's default stack size (8 MiB under the usual RLIMIT_STACK): an
@@ -160,7 +161,8 @@ static int create(pthread_t *out, const pthread_attr_t *attr,
     if (!h)
         return -EAGAIN;
     int saved = errno;
-    struct green_thread *t = green__spawn(fn, arg, &ga, stack);
+    struct green_thread *t =
+        green__spawn_on(green__place(attr), fn, arg, &ga, stack);
     int err = errno;
     errno = saved;
     if (!t) {

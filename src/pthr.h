@@ -35,21 +35,19 @@ static inline struct green_thread *green__pthr_of(pthread_t th)
     return green__handle_thread(th);
 }
 
-/* The green thread of the caller's hub that a signal sent to th is for:
- * th's own, or for the OS thread's own handle its adopted context (the
- * main thread, signalled by one of its green threads). NULL: send it to
- * th's OS thread, whose running thread (maybe the caller) takes it. */
+/* The green thread a signal sent to th is for: th's own, on any hub, or
+ * for the main OS thread's own handle the main thread's context (when one
+ * of its green threads, or a thread of another hub, signals main). NULL:
+ * send it to th's OS thread, whose running thread (maybe the caller)
+ * takes it. */
 static inline struct green_thread *green__pthr_signalled(pthread_t th)
 {
-    struct green__hub *h = green__tls_hub;
-    if (!h)
-        return NULL;
     struct green_thread *t = green__pthr_of(th);
-    if (t)
-        return t->hub == h ? t : NULL;
-    if (!green__pthr_ours(th) && pthread_equal(th, h->os) &&
-        h->current != &h->first)
-        return &h->first;
+    if (t || green__pthr_ours(th) || !green__tls_hub)
+        return t;
+    struct green__hub *m = atomic_load(&green__hub_main);
+    if (m && pthread_equal(th, m->os) && green__tls_hub->current != &m->first)
+        return &m->first;
     return NULL;
 }
 
@@ -70,10 +68,10 @@ static inline struct green_thread *green__pthr_current(void)
 }
 
 /* Whether pthread_create should make a green thread here: the caller
- * runs on the main OS thread (whose hub runs the program's threads;
- * another OS thread may be a foreign one, such as a timer's, that would
- * strand green threads when it ends) and neither GREEN_THREADS=native
- * nor GREEN_DISABLE is set. */
+ * runs on a hub of GREEN_HUBS (the main OS thread's, or one libgreen
+ * started; another OS thread may be a foreign one, such as a timer's,
+ * that would strand green threads when it ends) and neither
+ * GREEN_THREADS=native nor GREEN_DISABLE is set. */
 bool green__pthr_green(void);
 
 /* The program changed glibc's default thread attributes
@@ -81,7 +79,8 @@ bool green__pthr_green(void);
  * those, as natively, rather than libgreen's default stack. */
 void green__pthr_defaults_set(void);
 
-/* pthread_create, green. Returns 0, -EAGAIN (no stack) or -EINVAL. */
+/* pthread_create, green, on the hub place.h chooses. Returns 0, -EAGAIN
+ * (no stack) or -EINVAL. */
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg);
 

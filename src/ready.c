@@ -120,6 +120,9 @@ static struct green__watch *io_get(struct green__hub *h, int fd)
             return NULL;
         ev_io_init(&io->w, io_cb, fd, 0);
         h->io[fd] = io;
+        struct green__fd *e = green__fd_entry(fd);
+        if (e)  /* a close on another hub tells this one */
+            atomic_fetch_or(&e->hubs, 1u << (h->index < 31 ? h->index : 31));
     }
     return h->io[fd];
 }
@@ -214,6 +217,14 @@ void green__io_close(struct green__hub *h, int fd)
     ev_io_stop(h->loop, &io->w);
     h->io[fd] = NULL;
     free(io);
+    struct green__fd *e = green__fd_peek(fd);
+    if (e && h->index < 31)
+        atomic_fetch_and(&e->hubs, ~(1u << h->index));
+}
+
+unsigned green__io_gen(struct green__hub *h, int fd)
+{
+    return fd >= 0 && fd < h->nio && h->io[fd] ? h->io[fd]->gen : ~0u;
 }
 
 int green_wait_fd(int fd, int events, int64_t deadline)
@@ -223,9 +234,7 @@ int green_wait_fd(int fd, int events, int64_t deadline)
 
 int green_close(int fd)
 {
-    struct green__hub *h = green__hub_current();
-    if (h)
-        green__io_close(h, fd);
+    green__hub_fd_closing(fd);
     green__fd_closed(fd);
     return close(fd);
 }

@@ -41,7 +41,12 @@ int green__fdwait_add(struct green__fdwait *w, int fd, int events);
 void green__fdwait_del(struct green__fdwait *w);
 
 /* Wakes every waiter on fd with -EBADF and forgets the fd's watcher: to be
- * called before fd is closed. */
+ * called before fd is closed. On h's OS thread; see also
+ * green__hub_fd_closing, which does it on every hub. */
 void green__io_close(struct green__hub *h, int fd);
+
+/* The fdtab generation h's watcher of fd was set for, or ~0u if h has
+ * none. */
+unsigned green__io_gen(struct green__hub *h, int fd);
 
 #endif

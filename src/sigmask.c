@@ -132,6 +132,11 @@ void green__sigmask_inherit(struct green__hub *h, struct green_thread *t)
 {
     struct green_thread *creator = h->current ? h->current : &h->first;
     t->sigmask = creator->sigmask;
+    green__sigmask_arrive(h, t);
+}
+
+void green__sigmask_arrive(struct green__hub *h, struct green_thread *t)
+{
     h->sig_threads++;
     count(h, t->sigmask, 1);
     if (h->sig_all & ~t->sigmask)

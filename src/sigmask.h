@@ -78,6 +78,10 @@ void green__sigmask_adopt(struct green__hub *h);
 /* t, new on h, takes its creator's mask (the running thread's). */
 void green__sigmask_inherit(struct green__hub *h, struct green_thread *t);
 
+/* t, new on h and made on another hub's OS thread with its creator's
+ * mask in t->sigmask already, now counts on h. On h's OS thread. */
+void green__sigmask_arrive(struct green__hub *h, struct green_thread *t);
+
 /* t ends: its mask no longer counts. */
 void green__sigmask_leave(struct green__hub *h, struct green_thread *t);
 

@@ -27,6 +27,23 @@
 
 static atomic_uint_fast64_t next_id = 2;
 
+/* Contexts that end the process when the last of them ends, as glibc's
+ * last thread does: the green threads, and the adopted contexts of the
+ * main thread and of the program's own OS threads (not the idle ones of
+ * the hubs libgreen started, which never end). */
+static atomic_long alive;
+
+void green__thread_forked(void)
+{
+    atomic_store(&alive, 1);
+}
+
+void green__thread_os_exit(struct green__hub *h)
+{
+    if (!h->worker && !h->first_ended && atomic_fetch_sub(&alive, 1) == 1)
+        exit(0);
+}
+
 uint64_t green__thread_next_id(void)
 {
     return atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
@@ -43,6 +60,8 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     t->scope_deadline = GREEN_NEVER;
     t->stack.canary = green__stack_zero;
     t->tp = green__tp_get();
+    if (!h->worker)
+        atomic_fetch_add(&alive, 1);
 }
 
 struct green_thread *green__self(void)
@@ -69,6 +88,12 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */
+    if (t == &h->first)
+        h->first_ended = true;
+    if (atomic_fetch_sub(&alive, 1) == 1)
+        exit(0);  /* the process's last thread, on any hub */
+    if (t != &h->first)
+        atomic_fetch_sub_explicit(&h->placed, 1, memory_order_relaxed);
     if (green__unlikely(green__config.stats))
         green__stats_ran(h, t);  /* its last run ends here */
     t->state = GREEN__ENDED;
@@ -89,6 +114,7 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
 static void entry(void *arg)
 {
     struct green_thread *t = arg;
+    atomic_fetch_sub_explicit(&t->hub->unstarted, 1, memory_order_relaxed);
     if (t->tp != t->hub->first.tp)
         green__tls_start();
     errno = 0;  /* a new thread's errno starts at 0, as an OS thread's */
@@ -130,9 +156,17 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
 green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
                      void *stack)
 {
+    return green__spawn_on(NULL, fn, arg, attr, stack);
+}
+
+green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
+                        const green_attr_t *attr, void *stack)
+{
     struct green__hub *h = green__hub_get();
     if (!h)
         return errno = EAGAIN, NULL;
+    if (!to)
+        to = h;
     size_t size = attr && attr->stack_size ? attr->stack_size
                                            : green__config.stack_size;
     /* Its TLS block and TCB go at the top, as glibc puts a thread's, and
@@ -159,16 +193,16 @@ green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
     struct green_thread *t = (struct green_thread *)top;
     memset(t, 0, sizeof *t);
     char *stack_top = (char *)t;
-    t->tp = h->first.tp;
+    t->tp = to->first.tp;
     if (own_tls) {
-        t->tp = green__tls_make((char *)t, h, s.lo, (size_t)(s.hi - s.lo),
-                                &stack_top);
+        t->tp = green__tls_make((char *)t, to, to == h, s.lo,
+                                (size_t)(s.hi - s.lo), &stack_top);
         if (!t->tp) {
             green__stack_free(&h->stacks, &s);
             return errno = EAGAIN, NULL;
         }
     }
-    t->hub = h;
+    t->hub = to;
     t->id = green__thread_next_id();
     t->creator = h->current ? h->current->id : 0;
     t->fn = fn;
@@ -183,9 +217,17 @@ green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
     if (attr && attr->name)
         green_setname(t, attr->name);
     t->sp = green__context_make(s.lo, stack_top, entry, t);
+    h->stats.spawned++;
+    atomic_fetch_add(&alive, 1);
+    atomic_fetch_add_explicit(&to->placed, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&to->unstarted, 1, memory_order_relaxed);
+    if (to != h) {  /* its hub counts it, with its creator's mask */
+        t->sigmask = (h->current ? h->current : &h->first)->sigmask;
+        green__hub_adopt_remote(t);
+        return t;
+    }
     h->live++;
     green__sigmask_inherit(h, t);
-    h->stats.spawned++;
     if (h->live > h->stats.peak)
         h->stats.peak = h->live;
     green__hub_enlist(h, t);

@@ -72,6 +72,8 @@ struct green_thread {
     bool tid_known;                /* tid.c: its id is in the table */
     bool pthread;                  /* made by pthread_create: entered
                                       through green__cancel_start */
+    bool arriving;                 /* hub.c: made on another hub's OS
+                                      thread, not yet counted on its own */
     struct green__pthr_attr {      /* pthr.c: what pthread_getattr_np
                                       reports of a pthread_create'd one */
         size_t stack, guard;       /* as asked (stack 0: the real one) */
@@ -97,6 +99,19 @@ struct green_thread {
 #define GREEN__USER_STACK_REST 4096
 green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
                      void *stack);
+
+/* green__spawn onto hub `to` (NULL: the caller's), which may be another
+ * OS thread's: the thread is made here and handed over. */
+green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
+                        const green_attr_t *attr, void *stack);
+
+/* In a fork's child: only the forking thread is alive (see end()). */
+void green__thread_forked(void);
+
+/* The program's own OS thread of hub h exits without having ended as a
+ * green thread (it returned from its start routine): it no longer
+ * counts, and if it was the process's last thread, the process exits. */
+void green__thread_os_exit(struct green__hub *h);
 
 /* green_join and green_detach, returning 0 or -errno. */
 int green__join(struct green_thread *t, void **result, int64_t deadline);

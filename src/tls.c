@@ -212,10 +212,11 @@ size_t green__tls_align(void)
     return green__tls_setup() ? g.static_align : 64;
 }
 
-void *green__tls_make(char *top, struct green__hub *h, void *stack_lo,
-                      size_t stack_size, char **below)
+void *green__tls_make(char *top, struct green__hub *h, bool here,
+                      void *stack_lo, size_t stack_size, char **below)
 {
-    char *cur = green__tp_get();
+    /* What is the OS thread's (its tid, its malloc cache) is h's. */
+    char *cur = h->first.tp;
     char *tcb = (char *)((uintptr_t)(top - TCB_SIZE) & ~(g.static_align - 1));
     /* A cached stack's TCB holds its last thread's; glibc reads fields of
      * it that nothing here sets (a fresh mapping is zero already). */
@@ -254,8 +255,8 @@ void *green__tls_make(char *top, struct green__hub *h, void *stack_lo,
     *AT(libc, LIBC_RESP, void *) = tcb + TCB_RES;
     /* malloc's cache and arena stay the OS thread's: its green threads
      * never run at once, and nothing would free a cache of their own. */
-    if (!*AT(cur_libc, LIBC_TCACHE, void *))
-        g.libc_free(g.libc_malloc(1));
+    if (here && !*AT(cur_libc, LIBC_TCACHE, void *))
+        g.libc_free(g.libc_malloc(1));  /* (a worker hub made its own) */
     *AT(libc, LIBC_TCACHE, void *) = *AT(cur_libc, LIBC_TCACHE, void *);
     *AT(libc, LIBC_ARENA, void *) = *AT(cur_libc, LIBC_ARENA, void *);
     *AT(tcb, g.hub, struct green__hub *) = h;

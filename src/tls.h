@@ -34,9 +34,11 @@ size_t green__tls_align(void);
  * [lo, top), top aligned to 64. The thread's stack is
  * [stack_lo, stack_hi), for pthread_getattr_np's counterpart in glibc.
  * Returns the thread pointer, and sets *below to the lowest byte used;
- * NULL on ENOMEM (the DTV is malloc'd). Called by the creating thread. */
-void *green__tls_make(char *top, struct green__hub *h, void *stack_lo,
-                      size_t stack_size, char **below);
+ * NULL on ENOMEM (the DTV is malloc'd). Called by the creating thread,
+ * on h's OS thread (here) or another's: the OS thread's own fields (tid,
+ * malloc cache) are taken from h's adopted context. */
+void *green__tls_make(char *top, struct green__hub *h, bool here,
+                      void *stack_lo, size_t stack_size, char **below);
 
 /* In the new thread, on its own TLS, before its function runs: what
  * glibc's start_thread sets up per thread (the ctype tables). */

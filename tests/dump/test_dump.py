@@ -24,6 +24,7 @@ USR2 = str(int(signal.SIGUSR2))
 
 def run(*args, env=None, **kw):
     e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+    e["GREEN_HUBS"] = "1"  # one hub: the counts below are its own
     e.update({"LD_PRELOAD": lib}, **(env or {}))
     return subprocess.run([waits, *args], env=e, capture_output=True,
                           text=True, timeout=20, **kw)
@@ -114,6 +115,7 @@ def dump_running(env):
     """greenrun --dump on waits in mode wait; its result and the
     program's stderr."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+    e["GREEN_HUBS"] = "1"  # one hub: the counts below are its own
     e.update({"LD_PRELOAD": lib}, **env)
     p = subprocess.Popen([waits, "wait"], env=e, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -24,6 +24,7 @@ if not gdb:
     tap.done()
 
 e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+e["GREEN_HUBS"] = "1"  # one hub: the counts below are its own
 e["LD_PRELOAD"] = lib
 p = subprocess.Popen([waits, "wait"], env=e, stdin=subprocess.PIPE,
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

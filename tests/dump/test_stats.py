@@ -20,6 +20,7 @@ lib, busy = sys.argv[1:3]
 
 def run(*args, env=None):
     e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+    e["GREEN_HUBS"] = "1"  # one hub: the counts below are its own
     e.update({"LD_PRELOAD": lib}, **(env or {}))
     return subprocess.run([busy, *args], env=e, capture_output=True,
                           text=True, timeout=20)
@@ -93,6 +94,7 @@ r = run("compute", "50", env={"GREEN_MAX_BLOCKING_MS": "200"})
 tap.ok(r.returncode == 0 and "monitor" not in r.stderr,
        "no report for a run shorter than the threshold", r.stderr)
 e = {k: v for k, v in os.environ.items() if not k.startswith("GREEN_")}
+e["GREEN_HUBS"] = "1"  # one hub: the counts below are its own
 e.update(LD_PRELOAD=lib, GREEN_MAX_BLOCKING_MS="100")
 p = subprocess.Popen([busy, "stdio"], env=e, stdout=subprocess.PIPE,
                      stderr=subprocess.PIPE)

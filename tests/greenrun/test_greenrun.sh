@@ -87,7 +87,7 @@ run "$G" --help
 t "--help exits 0 and prints the usage on stdout" \
   '[ $rc = 0 ] && has "$out" "Usage: greenrun [options] [--] command" && [ -z "$err" ]'
 ok=1
-for word in -v --verbose -q --quiet --log-level --stack-size --threads \
+for word in -v --verbose -q --quiet --log-level --stack-size --threads --hubs \
             --no-inherit --disable --check --help --version \
             GREEN_LOG_LEVEL=3 GREEN_LOG_LEVEL=0 GREEN_LOG_LEVEL=N \
             GREEN_STACK_SIZE GREEN_THREADS GREEN_INHERIT=0 GREEN_DISABLE=1 \
@@ -124,7 +124,7 @@ t "no command: usage on stderr, exit 2" \
 run "$G" -v --
 t "options and -- but no command: exit 2" '[ $rc = 2 ] && has "$err" "Usage:"'
 
-for opt in --stack-size --threads --log-level; do
+for opt in --stack-size --threads --hubs --log-level; do
     run "$G" $opt
     t "$opt without its argument: usage error, exit 2" \
       '[ $rc = 2 ] && has "$err" "'\''$opt'\'' needs an argument"'
@@ -132,7 +132,8 @@ done
 
 for args in "--threads bogus" "--threads=" "--stack-size 12X" \
             "--stack-size=-1" "--stack-size K" "--stack-size 6K4" \
-            "--log-level 9" "--log-level=abc" "--log-level -1"; do
+            "--log-level 9" "--log-level=abc" "--log-level -1" \
+            "--hubs 0" "--hubs=two" "--hubs -2"; do
     run "$G" $args sh -c 'echo ran'
     t "invalid argument ($args): exit 2, nothing runs" \
       '[ $rc = 2 ] && has "$err" "invalid argument" && [ -z "$out" ]'
@@ -226,6 +227,7 @@ for case in "--stack-size 64K|GREEN_STACK_SIZE|64K" \
             "--stack-size 131072|GREEN_STACK_SIZE|131072" \
             "--threads native|GREEN_THREADS|native" \
             "--threads=green|GREEN_THREADS|green" \
+            "--hubs 2|GREEN_HUBS|2" "--hubs=1|GREEN_HUBS|1" \
             "-v|GREEN_LOG_LEVEL|3" "--verbose|GREEN_LOG_LEVEL|3" \
             "-q|GREEN_LOG_LEVEL|0" "--quiet|GREEN_LOG_LEVEL|0" \
             "--log-level 4|GREEN_LOG_LEVEL|4" "--log-level=5|GREEN_LOG_LEVEL|5" \

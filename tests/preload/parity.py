@@ -126,7 +126,7 @@ def main():
     lib, argv = sys.argv[1], sys.argv[2:]
     name = os.path.basename(argv[0])
     timeout = float(os.environ.get("PARITY_TIMEOUT", "30"))
-    tasks = os.environ.get("PARITY_TASKS")
+    tasks = os.environ.get("PARITY_TASKS") or None  # "" is none
     max_elapsed = os.environ.get("PARITY_MAX_ELAPSED")
     native_runs = int(os.environ.get("PARITY_NATIVE_RUNS", "2"))
 

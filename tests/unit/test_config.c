@@ -73,6 +73,13 @@ START_TEST(config_bad_value_warns_once)
     char kv2[] = "GREEN_POLL_EVERY=0";
     harness_fork(with_env, kv2, &c);
     ck_assert_msg(strstr(c.err, "GREEN_POLL_EVERY"), "stderr: %s", c.err);
+    static char hubs[][24] = {"GREEN_HUBS=0", "GREEN_HUBS=257", "GREEN_HUBS=two"};
+    for (size_t i = 0; i < sizeof hubs / sizeof hubs[0]; i++) {
+        harness_fork(with_env, hubs[i], &c);
+        ck_assert_int_eq(c.status, 0);
+        ck_assert_msg(strstr(c.err, "GREEN_HUBS"), "stderr: %s", c.err);
+        ck_assert_ptr_null(strchr(strchr(c.err, '\n') + 1, '\n'));
+    }
 }
 END_TEST
 
