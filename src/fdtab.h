@@ -48,6 +48,9 @@ struct green__fd {
     atomic_uint info_gen;     /* gen the info was filled for */
     atomic_uint info_epoch;   /* epoch it was filled in */
     atomic_bool internal;     /* libgreen's own: libev's epoll, eventfd */
+    atomic_uchar streak;      /* io.c's read-order hint: reads in a row
+                                 that found nothing (a hint only: racy
+                                 updates from several threads are fine) */
     _Atomic int64_t rcvtimeo; /* SO_RCVTIMEO in ns, 0 for none */
     _Atomic int64_t sndtimeo; /* SO_SNDTIMEO in ns, 0 for none */
 };
@@ -87,6 +90,19 @@ static inline struct green__fd *green__fd_peek(int fd)
         return NULL;
     struct green__fd *c = atomic_load_explicit(&t->c[i], memory_order_acquire);
     return c ? &c[fd % GREEN__FD_CHUNK] : NULL;
+}
+
+extern atomic_uint green__fd_epoch;  /* bumped by shared changes (above) */
+
+/* Whether e's cached info is for its current file and epoch. */
+static inline bool green__fd_valid(struct green__fd *e)
+{
+    return atomic_load_explicit(&e->info_gen, memory_order_acquire) ==
+               atomic_load_explicit(&e->gen, memory_order_relaxed) &&
+           atomic_load_explicit(&e->info_epoch, memory_order_relaxed) ==
+               atomic_load_explicit(&green__fd_epoch, memory_order_relaxed) &&
+           (atomic_load_explicit(&e->info, memory_order_relaxed) &
+            GREEN__FD_KNOWN);
 }
 
 /* What is known about fd, from the cache or else from the kernel.

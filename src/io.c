@@ -62,12 +62,25 @@ static int64_t deadline_after(int64_t timeo)
 
 bool green__io_gate(struct green__io *io, int fd, int events)
 {
-    struct green__fdinfo fi;
     if (!green__gate())
         return false;
     green__testcancel();  /* each of these calls is a cancellation point */
-    if (green__fd_internal(fd) || green__fd_info(fd, &fi) < 0 ||
-        (fi.info & GREEN__FD_NONBLOCK))
+    /* The cached entry first, in one look; the table's functions when it
+     * is missing or stale. */
+    struct green__fd *e = green__fd_peek(fd);
+    struct green__fdinfo fi;
+    if (green__likely(e && green__fd_valid(e))) {
+        if (atomic_load_explicit(&e->internal, memory_order_relaxed))
+            return false;
+        fi.info = atomic_load_explicit(&e->info, memory_order_relaxed);
+        fi.rcvtimeo = atomic_load_explicit(&e->rcvtimeo, memory_order_relaxed);
+        fi.sndtimeo = atomic_load_explicit(&e->sndtimeo, memory_order_relaxed);
+    } else if (green__fd_internal(fd) || green__fd_info(fd, &fi) < 0) {
+        return false;
+    } else {
+        e = green__fd_peek(fd);
+    }
+    if (fi.info & GREEN__FD_NONBLOCK)
         return false;
     switch (fi.info & GREEN__FD_KIND) {
     case GREEN__FD_SOCKET:
@@ -78,6 +91,9 @@ bool green__io_gate(struct green__io *io, int fd, int events)
         io->timeo = events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
         io->deadline = UNSET;
         io->errno_in = errno;
+        io->early = 0;
+        io->streak = -1;
+        io->entry = e;
         return true;
     case GREEN__FD_FILE:
         return false;
@@ -88,12 +104,62 @@ bool green__io_gate(struct green__io *io, int fd, int events)
     }
 }
 
+/* The read order (green__io_read_order): after WAIT_AFTER reads in a
+ * row found nothing at their first try, reads wait first; every
+ * PROBE_EVERY-th of those tries first instead, and goes back to trying
+ * first if it finds data. The fd's streak counts both: below WAIT_AFTER
+ * the failed first tries, from there the waits first. */
+#define WAIT_AFTER 2
+#define PROBE_EVERY 16
+
+int green__io_read_order(struct green__io *io, size_t len)
+{
+    struct green__fd *e = io->entry;
+    if (!e || !len || io->timeo)
+        return 0;
+    unsigned s = atomic_load_explicit(&e->streak, memory_order_relaxed);
+    if (s < WAIT_AFTER || s + 1 >= WAIT_AFTER + PROBE_EVERY) {
+        /* Try first. Zero unless the try fails: green__io_wait counts
+         * that failure on from WAIT_AFTER - 1 for a probe, which keeps
+         * the fd waiting first. */
+        io->streak = s < WAIT_AFTER ? (int)s : WAIT_AFTER - 1;
+        if (s)
+            atomic_store_explicit(&e->streak, 0, memory_order_relaxed);
+        return 0;
+    }
+    atomic_store_explicit(&e->streak, (unsigned char)(s + 1),
+                          memory_order_relaxed);
+    io->deadline = GREEN_NEVER;  /* no timeout (above) */
+    int r = green__wait_fd_flags(io->fd, GREEN_IN, io->deadline,
+                                 intr_flags(0));
+    if (r == -EBADF)
+        return r;
+    if (r == -ECANCELED)
+        green__cancel_keep();  /* for the next park: the wait after a try
+                                  that finds nothing */
+    else if (r < 0)
+        io->early = r;  /* the try decides: data now wins, as in a call
+                           made a moment later */
+    return 0;
+}
+
 /* green__io_wait with the interruptions it takes. */
 static int io_wait(struct green__io *io, int flags)
 {
     int err = errno;  /* the failed call's, read before anything yields */
     if (err != EAGAIN)
         return -err;
+    if (io->streak >= 0) {  /* a read's first try found nothing */
+        atomic_store_explicit(&io->entry->streak,
+                              (unsigned char)(io->streak + 1),
+                              memory_order_relaxed);
+        io->streak = -1;
+    }
+    if (io->early) {
+        int r = io->early;
+        io->early = 0;
+        return fail(r, io->deadline);
+    }
     if (io->deadline == UNSET)
         io->deadline = deadline_after(io->timeo);
     int r = green__wait_fd_flags(io->fd, io->events, io->deadline, flags);
