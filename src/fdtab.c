@@ -212,12 +212,6 @@ void green__fd_set_timeo(int fd, int which, int64_t ns)
         atomic_store(&e->info_epoch, atomic_load(&green__fd_epoch));
 }
 
-unsigned green__fd_watched(int fd)
-{
-    struct green__fd *e = green__fd_entry(fd);
-    return e ? atomic_load_explicit(&e->gen, memory_order_relaxed) : 0;
-}
-
 unsigned green__fd_gen(int fd)
 {
     struct green__fd *e = green__fd_peek(fd);

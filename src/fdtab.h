@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 enum green__fd_kind {
     GREEN__FD_UNKNOWN = 0,  /* not seen being made: ask the kernel */
     GREEN__FD_SOCKET,
@@ -131,8 +133,15 @@ void green__fd_set_timeo(int fd, int which, int64_t ns);
 unsigned green__fd_gen(int fd);
 
 /* fd's generation, for a hub about to watch fd: makes its entry, so that
- * a close through a wrapper bumps the generation the hub compares. */
-unsigned green__fd_watched(int fd);
+ * a close through a wrapper bumps the generation the hub compares.
+ * Inline: every wait on an fd asks. */
+static inline unsigned green__fd_watched(int fd)
+{
+    struct green__fd *e = green__fd_peek(fd);
+    if (green__unlikely(!e))
+        e = green__fd_entry(fd);
+    return e ? atomic_load_explicit(&e->gen, memory_order_relaxed) : 0;
+}
 
 /* Whether fd is libgreen's own. */
 static inline bool green__fd_internal(int fd)

@@ -16,7 +16,6 @@
 #include "ready.h"
 #include "wait.h"
 
-#define UNSET (-2)  /* io->deadline before the first wait */
 
 /* Waits until fd is ready for events: a poll first, since the fd may be
  * ready already and the watcher would only report it an iteration later.
@@ -60,40 +59,17 @@ static int64_t deadline_after(int64_t timeo)
     return timeo ? green_now() + timeo : GREEN_NEVER;
 }
 
-bool green__io_gate(struct green__io *io, int fd, int events)
+bool green__io_gate_full(struct green__io *io, int fd, int events)
 {
-    if (!green__gate())
-        return false;
-    green__testcancel();  /* each of these calls is a cancellation point */
-    /* The cached entry first, in one look; the table's functions when it
-     * is missing or stale. */
-    struct green__fd *e = green__fd_peek(fd);
     struct green__fdinfo fi;
-    if (green__likely(e && green__fd_valid(e))) {
-        if (atomic_load_explicit(&e->internal, memory_order_relaxed))
-            return false;
-        fi.info = atomic_load_explicit(&e->info, memory_order_relaxed);
-        fi.rcvtimeo = atomic_load_explicit(&e->rcvtimeo, memory_order_relaxed);
-        fi.sndtimeo = atomic_load_explicit(&e->sndtimeo, memory_order_relaxed);
-    } else if (green__fd_internal(fd) || green__fd_info(fd, &fi) < 0) {
-        return false;
-    } else {
-        e = green__fd_peek(fd);
-    }
-    if (fi.info & GREEN__FD_NONBLOCK)
+    if (green__fd_internal(fd) || green__fd_info(fd, &fi) < 0 ||
+        (fi.info & GREEN__FD_NONBLOCK))
         return false;
     switch (fi.info & GREEN__FD_KIND) {
     case GREEN__FD_SOCKET:
     case GREEN__FD_PIPE:
-        io->fd = fd;
-        io->events = events;
-        io->info = fi.info;
-        io->timeo = events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
-        io->deadline = UNSET;
-        io->errno_in = errno;
-        io->early = 0;
-        io->streak = -1;
-        io->entry = e;
+        green__io_start(io, fd, events, green__fd_peek(fd), fi.info,
+                        fi.rcvtimeo, fi.sndtimeo);
         return true;
     case GREEN__FD_FILE:
         return false;
@@ -160,7 +136,7 @@ static int io_wait(struct green__io *io, int flags)
         io->early = 0;
         return fail(r, io->deadline);
     }
-    if (io->deadline == UNSET)
+    if (io->deadline == GREEN__IO_UNSET)
         io->deadline = deadline_after(io->timeo);
     int r = green__wait_fd_flags(io->fd, io->events, io->deadline, flags);
     if (r < 0)
@@ -241,8 +217,8 @@ static ssize_t step(struct green__io *io, struct iovec *v, int cnt, int flags)
                                      flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
-                       ssize_t done, int flags)
+ssize_t green__io_rest_more(struct green__io *io, const struct iovec *iov,
+                            int cnt, ssize_t done, int flags)
 {
     size_t total = 0;
     for (int i = 0; i < cnt; i++)

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "fdtab.h"
 #include "hub.h"
@@ -27,6 +28,8 @@
  * it they check the whole buffer, readv(2) a clamped one, so the wrappers
  * leave such calls alone. */
 #define GREEN__MAX_RW ((size_t)0x7ffff000)
+
+#define GREEN__IO_UNSET (-2)  /* green__io.deadline before the first wait */
 
 /* A wrapped fd call in progress. */
 struct green__io {
@@ -51,7 +54,52 @@ struct green__io {
  * make the real call unchanged: green__gate() said no, or the fd is a
  * regular file, the program's O_NONBLOCK, libgreen's own, not open, or a
  * tty or device (then it has waited for readiness already). */
-bool green__io_gate(struct green__io *io, int fd, int events);
+static inline bool green__io_gate(struct green__io *io, int fd,
+                                  int events);
+
+/* The gate's path for an fd not in the table's cache, or not a socket
+ * or pipe of the program's: called after green__gate() and the
+ * cancellation point. */
+bool green__io_gate_full(struct green__io *io, int fd, int events);
+
+/* Fills io for a green call on fd, of the kind and timeouts in e. */
+static inline void green__io_start(struct green__io *io, int fd, int events,
+                                   struct green__fd *e, unsigned info,
+                                   int64_t rcvtimeo, int64_t sndtimeo)
+{
+    io->fd = fd;
+    io->events = events;
+    io->info = info;
+    io->timeo = events == GREEN_IN ? rcvtimeo : sndtimeo;
+    io->deadline = GREEN__IO_UNSET;
+    io->errno_in = errno;
+    io->early = 0;
+    io->streak = -1;
+    io->entry = e;
+}
+
+/* Inline for the common case, a cached socket or pipe of the program's
+ * in blocking mode: one look at its table entry. */
+static inline bool green__io_gate(struct green__io *io, int fd, int events)
+{
+    if (!green__gate())
+        return false;
+    green__testcancel();  /* each of these calls is a cancellation point */
+    struct green__fd *e = green__fd_peek(fd);
+    if (green__unlikely(!e || !green__fd_valid(e)))
+        return green__io_gate_full(io, fd, events);
+    unsigned info = atomic_load_explicit(&e->info, memory_order_relaxed);
+    unsigned kind = info & GREEN__FD_KIND;
+    if (green__unlikely((info & GREEN__FD_NONBLOCK) ||
+                        (kind != GREEN__FD_SOCKET && kind != GREEN__FD_PIPE) ||
+                        atomic_load_explicit(&e->internal,
+                                             memory_order_relaxed)))
+        return green__io_gate_full(io, fd, events);
+    green__io_start(io, fd, events, e, info,
+                    atomic_load_explicit(&e->rcvtimeo, memory_order_relaxed),
+                    atomic_load_explicit(&e->sndtimeo, memory_order_relaxed));
+    return true;
+}
 
 /* Before the first try of a read of len bytes into one buffer (read,
  * recv and recvfrom without MSG_OOB or MSG_ERRQUEUE, whose buffer the
@@ -91,8 +139,18 @@ int green__io_wait(struct green__io *io);
  * pipes use RWF_NOWAIT). Returns the total, or the count so far if an
  * error, EOF, the timeout or a kill stops it (the error is then the next
  * call's, as the kernel does). Returns done at once for other fds. */
-ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
-                       ssize_t done, int flags);
+ssize_t green__io_rest_more(struct green__io *io, const struct iovec *iov,
+                            int cnt, ssize_t done, int flags);
+static inline ssize_t green__io_rest(struct green__io *io,
+                                    const struct iovec *iov, int cnt,
+                                    ssize_t done, int flags)
+{
+    /* Inline for what nearly every call is: all of one buffer, or none. */
+    if (done <= 0 || !(io->info & GREEN__FD_STREAM) ||
+        (cnt == 1 && (size_t)done >= iov[0].iov_len))
+        return done;
+    return green__io_rest_more(io, iov, cnt, done, flags);
+}
 
 /* recvmmsg and sendmmsg after the gate, with the kernel's rules: a
  * blocking recvmmsg waits for each datagram until vlen are in, unless
