@@ -86,7 +86,7 @@ bool green__io_gate_full(struct green__io *io, int fd, int events)
  * first if it finds data. The fd's streak counts both: below WAIT_AFTER
  * the failed first tries, from there the waits first. */
 #define WAIT_AFTER 2
-#define PROBE_EVERY 16
+#define PROBE_EVERY 32
 
 int green__io_read_order(struct green__io *io, size_t len)
 {
