@@ -135,7 +135,7 @@ struct green__hub *green__hub_make(void);
 static inline struct green__hub *green__hub_get(void)
 {
     struct green__hub *h = green__tls_hub;
-    return green__likely(h) ? h : green__hub_make();
+    return __builtin_expect(h != NULL, 1) ? h : green__hub_make();
 }
 
 /* Adds t, a new thread of h, to h's list of threads; green__thread_reap
