@@ -29,15 +29,21 @@ static bool wait_next(int *nowait, int flags)
     return true;
 }
 
-/* The green body of every read here: preadv2(fd, iov, cnt, -1, flags). */
+/* The green body of every read here: preadv2(fd, iov, cnt, -1, flags).
+ * read passes its len, to wait first when the fd's reads tend to find
+ * nothing; the vector forms pass 0 (the kernel reads their vector before
+ * it waits: a bad one fails at once). */
 static ssize_t readv_green(struct green__io *io, const struct iovec *iov,
-                           int cnt, int flags)
+                           int cnt, int flags, size_t len)
 {
+    int r = green__io_read_order(io, len);
+    if (r < 0)
+        return green__set_errno(r);
     for (int nowait = RWF_NOWAIT;;) {
-        ssize_t n = green__real.preadv2(io->fd, iov, cnt, -1, flags | nowait);
+        ssize_t n = green__io_preadv2(io->fd, iov, cnt, flags | nowait);
         if (n >= 0 || !wait_next(&nowait, flags))
             return n;
-        int r = green__io_wait(io);
+        r = green__io_wait(io);
         if (r < 0)
             return green__set_errno(r);
     }
@@ -49,7 +55,7 @@ static ssize_t writev_green(struct green__io *io, const struct iovec *iov,
                             int cnt, int flags)
 {
     for (int nowait = RWF_NOWAIT;;) {
-        ssize_t n = green__real.pwritev2(io->fd, iov, cnt, -1, flags | nowait);
+        ssize_t n = green__io_pwritev2(io->fd, iov, cnt, flags | nowait);
         if (n >= 0)
             return green__io_rest(io, iov, cnt, n, 0);
         if (!wait_next(&nowait, flags))
@@ -70,7 +76,7 @@ GREEN__INTERPOSE ssize_t read(int fd, void *buf, size_t len)
         return green__reals()->read(fd, buf, len);
     if (!green__io_gate(&io, fd, GREEN_IN))
         return green__real.read(fd, buf, len);
-    return readv_green(&io, &(struct iovec){buf, len}, 1, 0);
+    return readv_green(&io, &(struct iovec){buf, len}, 1, 0, len);
 }
 
 GREEN__INTERPOSE ssize_t __read_chk(int fd, void *buf, size_t len,
@@ -89,7 +95,7 @@ GREEN__INTERPOSE ssize_t readv(int fd, const struct iovec *iov, int cnt)
             .call = GREEN__FIO_READV, .fd = fd, .iov = iov, .cnt = cnt});
     if (!green__io_gate(&io, fd, GREEN_IN))
         return green__real.readv(fd, iov, cnt);
-    return readv_green(&io, iov, cnt, 0);
+    return readv_green(&io, iov, cnt, 0, 0);
 }
 
 /* preadv2 with offset -1 reads like readv; with an offset or RWF_NOWAIT
@@ -106,7 +112,7 @@ GREEN__INTERPOSE ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
         return green__reals()->preadv2(fd, iov, cnt, off, flags);
     if (!green__io_gate(&io, fd, GREEN_IN))
         return green__real.preadv2(fd, iov, cnt, off, flags);
-    return readv_green(&io, iov, cnt, flags);
+    return readv_green(&io, iov, cnt, flags, 0);
 }
 
 GREEN__INTERPOSE ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt,

@@ -45,8 +45,32 @@ sock_real(const struct green__real *real, const struct sock *s, int flags)
     }
 }
 
+/* The non-blocking try of the green path: the same call, as a raw system
+ * call (green__io_sys). */
+static inline __attribute__((always_inline)) ssize_t
+sock_try(const struct sock *s, int flags)
+{
+    switch (s->call) {
+    case RECV:
+        return green__io_recvfrom(s->fd, s->buf, s->len, flags, NULL, NULL);
+    case RECVFROM:
+        return green__io_recvfrom(s->fd, s->buf, s->len, flags,
+                                  s->from.__sockaddr__, s->fromlen);
+    case RECVMSG:
+        return green__io_recvmsg(s->fd, s->msg, flags);
+    case SEND:
+        return green__io_sendto(s->fd, s->buf, s->len, flags, NULL, 0);
+    case SENDTO:
+        return green__io_sendto(s->fd, s->buf, s->len, flags,
+                                s->to.__sockaddr__, s->tolen);
+    default:
+        return green__io_sendmsg(s->fd, s->msg, flags);
+    }
+}
+
 /* The body of the six: the gate (MSG_DONTWAIT asks for no wait, before
- * it), the call with MSG_DONTWAIT, a wait on EAGAIN; after a transfer, a
+ * it), for recv and recvfrom the read order (green__io_read_order), the
+ * call with MSG_DONTWAIT, a wait on EAGAIN; after a transfer, a
  * stream goes on as the blocking call would (green__io_rest: to the end
  * for a send, for a MSG_WAITALL recv). Inlined, so that each wrapper's
  * switch is on a constant. */
@@ -59,15 +83,20 @@ sock_io(const struct sock *s)
         return sock_real(green__reals(), s, s->flags);
     if (!green__io_gate(&io, s->fd, in ? GREEN_IN : GREEN_OUT))
         return sock_real(&green__real, s, s->flags);
+    int r = in && !s->msg && !(s->flags & (MSG_OOB | MSG_ERRQUEUE))
+                ? green__io_read_order(&io, s->len)
+                : 0;
+    if (r < 0)
+        return green__set_errno(r);
     for (;;) {
-        ssize_t n = sock_real(&green__real, s, s->flags | MSG_DONTWAIT);
+        ssize_t n = sock_try(s, s->flags | MSG_DONTWAIT);
         if (n >= 0 && s->msg)
             return green__io_rest(&io, s->msg->msg_iov,
                                   (int)s->msg->msg_iovlen, n, s->flags);
         if (n >= 0)
             return green__io_rest(&io, &(struct iovec){s->buf, s->len}, 1,
                                   n, s->flags);
-        int r = green__io_wait(&io);
+        r = green__io_wait(&io);
         if (r < 0)
             return green__set_errno(r);
     }

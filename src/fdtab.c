@@ -18,7 +18,7 @@
 
 struct green__fdtop *_Atomic green__fdtab;
 atomic_bool green__fdtab_live;
-static atomic_uint epoch;  /* see fdtab.h: bumped by shared changes */
+atomic_uint green__fd_epoch;  /* see fdtab.h */
 static struct green__oslock lock;
 
 static void *zalloc(size_t size)
@@ -78,15 +78,6 @@ static void fill(struct green__fd *e, unsigned gen, unsigned ep, unsigned info,
     atomic_store_explicit(&e->info_gen, gen, memory_order_release);
 }
 
-static bool valid(struct green__fd *e)
-{
-    return atomic_load_explicit(&e->info_gen, memory_order_acquire) ==
-               atomic_load_explicit(&e->gen, memory_order_relaxed) &&
-           atomic_load_explicit(&e->info_epoch, memory_order_relaxed) ==
-               atomic_load_explicit(&epoch, memory_order_relaxed) &&
-           (atomic_load_explicit(&e->info, memory_order_relaxed) &
-            GREEN__FD_KNOWN);
-}
 
 static int64_t timeo(int fd, int opt)
 {
@@ -100,7 +91,7 @@ static int64_t timeo(int fd, int opt)
 /* Asks the kernel. The description may be anyone's: count it shared. */
 static int probe(int fd, struct green__fd *e)
 {
-    unsigned gen = atomic_load(&e->gen), ep = atomic_load(&epoch);
+    unsigned gen = atomic_load(&e->gen), ep = atomic_load(&green__fd_epoch);
     int kind = green__fd_probe(fd);
     if (kind < 0)
         return kind;
@@ -132,7 +123,7 @@ int green__fd_info(int fd, struct green__fdinfo *out)
     struct green__fd *e = green__fd_entry(fd);
     if (!e)
         return fd < 0 ? -EBADF : -ENOMEM;
-    if (green__unlikely(!valid(e))) {
+    if (green__unlikely(!green__fd_valid(e))) {
         int r = probe(fd, e);
         if (r < 0)
             return r;
@@ -149,9 +140,10 @@ void green__fd_made(int fd, unsigned info, bool internal)
     if (!e)
         return;
     atomic_store(&e->internal, internal);
+    atomic_store_explicit(&e->streak, 0, memory_order_relaxed);
     unsigned gen = atomic_fetch_add(&e->gen, 1) + 1;
     if (info)
-        fill(e, gen, atomic_load(&epoch), info, 0, 0);
+        fill(e, gen, atomic_load(&green__fd_epoch), info, 0, 0);
 }
 
 void green__fd_closed(int fd)
@@ -162,6 +154,7 @@ void green__fd_closed(int fd)
     if (!e)
         return;
     atomic_store(&e->internal, false);
+    atomic_store_explicit(&e->streak, 0, memory_order_relaxed);
     atomic_fetch_add(&e->gen, 1);
 }
 
@@ -173,7 +166,8 @@ void green__fd_dup(int oldfd, int newfd)
         return;
     unsigned gen = atomic_fetch_add(&e->gen, 1) + 1;
     atomic_store(&e->internal, false);
-    if (!valid(o))
+    atomic_store_explicit(&e->streak, 0, memory_order_relaxed);
+    if (!green__fd_valid(o))
         return;
     atomic_fetch_or(&o->info, GREEN__FD_SHARED);
     fill(e, gen, atomic_load(&o->info_epoch),
@@ -185,15 +179,15 @@ void green__fd_dup(int oldfd, int newfd)
  * share it must be probed again. */
 static void changed(struct green__fd *e)
 {
-    if (!valid(e) || (atomic_load(&e->info) & GREEN__FD_SHARED))
-        atomic_fetch_add(&epoch, 1);
+    if (!green__fd_valid(e) || (atomic_load(&e->info) & GREEN__FD_SHARED))
+        atomic_fetch_add(&green__fd_epoch, 1);
 }
 
 void green__fd_set_nonblock(int fd, bool on)
 {
     struct green__fd *e = green__fd_peek(fd);
-    if (!e || !valid(e)) {
-        atomic_fetch_add(&epoch, 1);
+    if (!e || !green__fd_valid(e)) {
+        atomic_fetch_add(&green__fd_epoch, 1);
         return;
     }
     if (on)
@@ -202,26 +196,20 @@ void green__fd_set_nonblock(int fd, bool on)
         atomic_fetch_and(&e->info, ~GREEN__FD_NONBLOCK);
     changed(e);
     if (atomic_load(&e->info) & GREEN__FD_SHARED)  /* keep our own valid */
-        atomic_store(&e->info_epoch, atomic_load(&epoch));
+        atomic_store(&e->info_epoch, atomic_load(&green__fd_epoch));
 }
 
 void green__fd_set_timeo(int fd, int which, int64_t ns)
 {
     struct green__fd *e = green__fd_peek(fd);
-    if (!e || !valid(e)) {
-        atomic_fetch_add(&epoch, 1);
+    if (!e || !green__fd_valid(e)) {
+        atomic_fetch_add(&green__fd_epoch, 1);
         return;
     }
     atomic_store(which == SO_RCVTIMEO ? &e->rcvtimeo : &e->sndtimeo, ns);
     changed(e);
     if (atomic_load(&e->info) & GREEN__FD_SHARED)
-        atomic_store(&e->info_epoch, atomic_load(&epoch));
-}
-
-unsigned green__fd_watched(int fd)
-{
-    struct green__fd *e = green__fd_entry(fd);
-    return e ? atomic_load_explicit(&e->gen, memory_order_relaxed) : 0;
+        atomic_store(&e->info_epoch, atomic_load(&green__fd_epoch));
 }
 
 unsigned green__fd_gen(int fd)

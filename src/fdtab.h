@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 enum green__fd_kind {
     GREEN__FD_UNKNOWN = 0,  /* not seen being made: ask the kernel */
     GREEN__FD_SOCKET,
@@ -50,6 +52,9 @@ struct green__fd {
     atomic_bool internal;     /* libgreen's own: libev's epoll, eventfd */
     atomic_uint hubs;         /* ready.c: hubs with a watcher on it, bit
                                  1 << index (31: index 31 or more) */
+    atomic_uchar streak;      /* io.c's read-order hint: reads in a row
+                                 that found nothing (a hint only: racy
+                                 updates from several threads are fine) */
     _Atomic int64_t rcvtimeo; /* SO_RCVTIMEO in ns, 0 for none */
     _Atomic int64_t sndtimeo; /* SO_SNDTIMEO in ns, 0 for none */
 };
@@ -91,6 +96,19 @@ static inline struct green__fd *green__fd_peek(int fd)
     return c ? &c[fd % GREEN__FD_CHUNK] : NULL;
 }
 
+extern atomic_uint green__fd_epoch;  /* bumped by shared changes (above) */
+
+/* Whether e's cached info is for its current file and epoch. */
+static inline bool green__fd_valid(struct green__fd *e)
+{
+    return atomic_load_explicit(&e->info_gen, memory_order_acquire) ==
+               atomic_load_explicit(&e->gen, memory_order_relaxed) &&
+           atomic_load_explicit(&e->info_epoch, memory_order_relaxed) ==
+               atomic_load_explicit(&green__fd_epoch, memory_order_relaxed) &&
+           (atomic_load_explicit(&e->info, memory_order_relaxed) &
+            GREEN__FD_KNOWN);
+}
+
 /* What is known about fd, from the cache or else from the kernel.
  * Returns 0, or -EBADF (fd is not open) or -ENOMEM. errno is kept. */
 int green__fd_info(int fd, struct green__fdinfo *out);
@@ -117,8 +135,15 @@ void green__fd_set_timeo(int fd, int which, int64_t ns);
 unsigned green__fd_gen(int fd);
 
 /* fd's generation, for a hub about to watch fd: makes its entry, so that
- * a close through a wrapper bumps the generation the hub compares. */
-unsigned green__fd_watched(int fd);
+ * a close through a wrapper bumps the generation the hub compares.
+ * Inline: every wait on an fd asks. */
+static inline unsigned green__fd_watched(int fd)
+{
+    struct green__fd *e = green__fd_peek(fd);
+    if (green__unlikely(!e))
+        e = green__fd_entry(fd);
+    return e ? atomic_load_explicit(&e->gen, memory_order_relaxed) : 0;
+}
 
 /* Whether fd is libgreen's own. */
 static inline bool green__fd_internal(int fd)

@@ -723,11 +723,10 @@ err:
     return NULL;
 }
 
-struct green__hub *green__hub_get(void)
+struct green__hub *green__hub_make(void)
 {
-    if (green__likely(green__tls_hub))
-        return green__tls_hub;
-    green__tls_hub = create();
+    if (!green__tls_hub)
+        green__tls_hub = create();
     return green__tls_hub;
 }
 

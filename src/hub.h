@@ -159,8 +159,16 @@ static inline bool green__gate(void)
            (h->live > 1 || h->runq_head) && !green__config.disable;
 }
 
-/* The calling OS thread's hub, created on first use. NULL on ENOMEM. */
-struct green__hub *green__hub_get(void);
+/* Makes the calling OS thread's hub (green__hub_get's slow path). */
+struct green__hub *green__hub_make(void);
+
+/* The calling OS thread's hub, created on first use. NULL on ENOMEM.
+ * Inline: every park asks. */
+static inline struct green__hub *green__hub_get(void)
+{
+    struct green__hub *h = green__tls_hub;
+    return __builtin_expect(h != NULL, 1) ? h : green__hub_make();
+}
 
 /* Adds t, a new thread of h, to h's list of threads; green__thread_reap
  * takes it off again. O(1), on h's own OS thread. */

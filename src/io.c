@@ -16,7 +16,6 @@
 #include "ready.h"
 #include "wait.h"
 
-#define UNSET (-2)  /* io->deadline before the first wait */
 
 /* Waits until fd is ready for events: a poll first, since the fd may be
  * ready already and the watcher would only report it an iteration later.
@@ -60,24 +59,17 @@ static int64_t deadline_after(int64_t timeo)
     return timeo ? green_now() + timeo : GREEN_NEVER;
 }
 
-bool green__io_gate(struct green__io *io, int fd, int events)
+bool green__io_gate_full(struct green__io *io, int fd, int events)
 {
     struct green__fdinfo fi;
-    if (!green__gate())
-        return false;
-    green__testcancel();  /* each of these calls is a cancellation point */
     if (green__fd_internal(fd) || green__fd_info(fd, &fi) < 0 ||
         (fi.info & GREEN__FD_NONBLOCK))
         return false;
     switch (fi.info & GREEN__FD_KIND) {
     case GREEN__FD_SOCKET:
     case GREEN__FD_PIPE:
-        io->fd = fd;
-        io->events = events;
-        io->info = fi.info;
-        io->timeo = events == GREEN_IN ? fi.rcvtimeo : fi.sndtimeo;
-        io->deadline = UNSET;
-        io->errno_in = errno;
+        green__io_start(io, fd, events, green__fd_peek(fd), fi.info,
+                        fi.rcvtimeo, fi.sndtimeo);
         return true;
     case GREEN__FD_FILE:
         return false;
@@ -88,13 +80,63 @@ bool green__io_gate(struct green__io *io, int fd, int events)
     }
 }
 
+/* The read order (green__io_read_order): after WAIT_AFTER reads in a
+ * row found nothing at their first try, reads wait first; every
+ * PROBE_EVERY-th of those tries first instead, and goes back to trying
+ * first if it finds data. The fd's streak counts both: below WAIT_AFTER
+ * the failed first tries, from there the waits first. */
+#define WAIT_AFTER 2
+#define PROBE_EVERY 32
+
+int green__io_read_order(struct green__io *io, size_t len)
+{
+    struct green__fd *e = io->entry;
+    if (!e || !len || io->timeo)
+        return 0;
+    unsigned s = atomic_load_explicit(&e->streak, memory_order_relaxed);
+    if (s < WAIT_AFTER || s + 1 >= WAIT_AFTER + PROBE_EVERY) {
+        /* Try first. Zero unless the try fails: green__io_wait counts
+         * that failure on from WAIT_AFTER - 1 for a probe, which keeps
+         * the fd waiting first. */
+        io->streak = s < WAIT_AFTER ? (int)s : WAIT_AFTER - 1;
+        if (s)
+            atomic_store_explicit(&e->streak, 0, memory_order_relaxed);
+        return 0;
+    }
+    atomic_store_explicit(&e->streak, (unsigned char)(s + 1),
+                          memory_order_relaxed);
+    io->deadline = GREEN_NEVER;  /* no timeout (above) */
+    int r = green__wait_fd_flags(io->fd, GREEN_IN, io->deadline,
+                                 intr_flags(0));
+    if (r == -EBADF)
+        return r;
+    if (r == -ECANCELED)
+        green__cancel_keep();  /* for the next park: the wait after a try
+                                  that finds nothing */
+    else if (r < 0)
+        io->early = r;  /* the try decides: data now wins, as in a call
+                           made a moment later */
+    return 0;
+}
+
 /* green__io_wait with the interruptions it takes. */
 static int io_wait(struct green__io *io, int flags)
 {
     int err = errno;  /* the failed call's, read before anything yields */
     if (err != EAGAIN)
         return -err;
-    if (io->deadline == UNSET)
+    if (io->streak >= 0) {  /* a read's first try found nothing */
+        atomic_store_explicit(&io->entry->streak,
+                              (unsigned char)(io->streak + 1),
+                              memory_order_relaxed);
+        io->streak = -1;
+    }
+    if (io->early) {
+        int r = io->early;
+        io->early = 0;
+        return fail(r, io->deadline);
+    }
+    if (io->deadline == GREEN__IO_UNSET)
         io->deadline = deadline_after(io->timeo);
     int r = green__wait_fd_flags(io->fd, io->events, io->deadline, flags);
     if (r < 0)
@@ -175,8 +217,8 @@ static ssize_t step(struct green__io *io, struct iovec *v, int cnt, int flags)
                                      flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
-                       ssize_t done, int flags)
+ssize_t green__io_rest_more(struct green__io *io, const struct iovec *iov,
+                            int cnt, ssize_t done, int flags)
 {
     size_t total = 0;
     for (int i = 0; i < cnt; i++)

@@ -11,12 +11,16 @@
 #ifndef GREEN_SRC_IO_H
 #define GREEN_SRC_IO_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "cancel.h"
+#include "common.h"
 #include "fdtab.h"
 #include "hub.h"
 
@@ -24,6 +28,8 @@
  * it they check the whole buffer, readv(2) a clamped one, so the wrappers
  * leave such calls alone. */
 #define GREEN__MAX_RW ((size_t)0x7ffff000)
+
+#define GREEN__IO_UNSET (-2)  /* green__io.deadline before the first wait */
 
 /* A wrapped fd call in progress. */
 struct green__io {
@@ -35,6 +41,11 @@ struct green__io {
     int errno_in;      /* errno before the call: a call that succeeds
                           after a wait leaves it, as the blocking call
                           would, not the EAGAIN of its first try */
+    int early;         /* green__io_read_order's failed wait, which the
+                          first try that would block returns (or 0) */
+    int streak;        /* the fd's streak before this read tried first,
+                          or -1 (io.c) */
+    struct green__fd *entry;  /* the fd's table entry, or NULL */
 };
 
 /* The gate of the fd wrappers. Returns true when the call is to be made
@@ -43,7 +54,72 @@ struct green__io {
  * make the real call unchanged: green__gate() said no, or the fd is a
  * regular file, the program's O_NONBLOCK, libgreen's own, not open, or a
  * tty or device (then it has waited for readiness already). */
-bool green__io_gate(struct green__io *io, int fd, int events);
+static inline bool green__io_gate(struct green__io *io, int fd,
+                                  int events);
+
+/* The gate's path for an fd not in the table's cache, or not a socket
+ * or pipe of the program's: called after green__gate() and the
+ * cancellation point. */
+bool green__io_gate_full(struct green__io *io, int fd, int events);
+
+/* Fills io for a green call on fd, of the kind and timeouts in e. */
+static inline void green__io_start(struct green__io *io, int fd, int events,
+                                   struct green__fd *e, unsigned info,
+                                   int64_t rcvtimeo, int64_t sndtimeo)
+{
+    io->fd = fd;
+    io->events = events;
+    io->info = info;
+    io->timeo = events == GREEN_IN ? rcvtimeo : sndtimeo;
+    io->deadline = GREEN__IO_UNSET;
+    io->errno_in = errno;
+    io->early = 0;
+    io->streak = -1;
+    io->entry = e;
+}
+
+/* Inline for the common case, a cached socket or pipe of the program's
+ * in blocking mode: one look at its table entry. */
+static inline bool green__io_gate(struct green__io *io, int fd, int events)
+{
+    if (!green__gate())
+        return false;
+    green__testcancel();  /* each of these calls is a cancellation point */
+    struct green__fd *e = green__fd_peek(fd);
+    if (green__unlikely(!e || !green__fd_valid(e)))
+        return green__io_gate_full(io, fd, events);
+    unsigned info = atomic_load_explicit(&e->info, memory_order_relaxed);
+    unsigned kind = info & GREEN__FD_KIND;
+    if (green__unlikely((info & GREEN__FD_NONBLOCK) ||
+                        (kind != GREEN__FD_SOCKET && kind != GREEN__FD_PIPE) ||
+                        atomic_load_explicit(&e->internal,
+                                             memory_order_relaxed)))
+        return green__io_gate_full(io, fd, events);
+    green__io_start(io, fd, events, e, info,
+                    atomic_load_explicit(&e->rcvtimeo, memory_order_relaxed),
+                    atomic_load_explicit(&e->sndtimeo, memory_order_relaxed));
+    return true;
+}
+
+/* Before the first try of a read of len bytes into one buffer (read,
+ * recv and recvfrom without MSG_OOB or MSG_ERRQUEUE, whose buffer the
+ * kernel looks at only once data is there: the vector forms fail at once
+ * on a bad vector, so they try first always): on an fd
+ * whose last reads found nothing at their first try, parks until it is
+ * readable first, which saves the try that would fail (a request-response
+ * server's read right after its write). The call is the same either way,
+ * tried non-blocking and then waited for; only when it is first tried
+ * changes, as if the blocking call had been made a moment later. Every
+ * so often a read tries first again, and one that finds data at once
+ * goes back to trying first. Never on a zero-length read (the kernel
+ * returns at once), or with SO_RCVTIMEO (the try comes first, as the
+ * timeout counts from the call). Returns 0 (now try), or -EBADF when
+ * the fd was closed meanwhile (return that, no try: its number may name
+ * another file now). Another failure of the wait (a signal handler, a
+ * green_timeout) is kept for the first try that would block, which
+ * green__io_wait then reports as its own; a kill or pthread_cancel is
+ * put back for the park after that try. May yield. */
+int green__io_read_order(struct green__io *io, size_t len);
 
 /* Called right after the non-blocking call failed: reads errno as the
  * call left it, and writes none. Returns that -errno unless it was
@@ -63,8 +139,18 @@ int green__io_wait(struct green__io *io);
  * pipes use RWF_NOWAIT). Returns the total, or the count so far if an
  * error, EOF, the timeout or a kill stops it (the error is then the next
  * call's, as the kernel does). Returns done at once for other fds. */
-ssize_t green__io_rest(struct green__io *io, const struct iovec *iov, int cnt,
-                       ssize_t done, int flags);
+ssize_t green__io_rest_more(struct green__io *io, const struct iovec *iov,
+                            int cnt, ssize_t done, int flags);
+static inline ssize_t green__io_rest(struct green__io *io,
+                                    const struct iovec *iov, int cnt,
+                                    ssize_t done, int flags)
+{
+    /* Inline for what nearly every call is: all of one buffer, or none. */
+    if (done <= 0 || !(io->info & GREEN__FD_STREAM) ||
+        (cnt == 1 && (size_t)done >= iov[0].iov_len))
+        return done;
+    return green__io_rest_more(io, iov, cnt, done, flags);
+}
 
 /* recvmmsg and sendmmsg after the gate, with the kernel's rules: a
  * blocking recvmmsg waits for each datagram until vlen are in, unless
@@ -97,6 +183,83 @@ int green__io_accept_ready(int fd, int flags);
  * real blocking call. May yield. */
 int green__io_connect(struct green__io *io, __CONST_SOCKADDR_ARG addr,
                       socklen_t len);
+
+/* A raw system call for the tries of a green call: glibc's wrappers
+ * switch its asynchronous cancellation on and off around each (two
+ * calls, a few atomics), of no use to a call that cannot block, and a
+ * green thread's cancellation is libgreen's (cancel.h). Returns the
+ * result or -errno. */
+#if defined(__x86_64__)
+static inline long green__io_sys(long n, long a, long b, long c, long d,
+                                 long e, long f)
+{
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long r;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+                       "r"(r9)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+#else
+static inline long green__io_sys(long n, long a, long b, long c, long d,
+                                 long e, long f)
+{
+    long r = green__real.syscall(n, a, b, c, d, e, f);
+    return r < 0 ? -errno : r;
+}
+#endif
+
+/* The tries themselves, which return as the libc calls (-1 and errno):
+ * preadv2 and pwritev2 at the current position (offset -1), and the six
+ * socket calls, as glibc makes them on Linux (recv is recvfrom, send is
+ * sendto). */
+static inline ssize_t green__io_preadv2(int fd, const struct iovec *iov,
+                                        int cnt, int flags)
+{
+    return green__set_errno(green__io_sys(SYS_preadv2, fd, (long)iov, cnt,
+                                          -1, 0xffffffffL, flags));
+}
+
+static inline ssize_t green__io_pwritev2(int fd, const struct iovec *iov,
+                                         int cnt, int flags)
+{
+    return green__set_errno(green__io_sys(SYS_pwritev2, fd, (long)iov, cnt,
+                                          -1, 0xffffffffL, flags));
+}
+
+static inline ssize_t green__io_recvfrom(int fd, void *buf, size_t len,
+                                         int flags, struct sockaddr *from,
+                                         socklen_t *fromlen)
+{
+    return green__set_errno(green__io_sys(SYS_recvfrom, fd, (long)buf,
+                                          (long)len, flags, (long)from,
+                                          (long)fromlen));
+}
+
+static inline ssize_t green__io_sendto(int fd, const void *buf, size_t len,
+                                       int flags, const struct sockaddr *to,
+                                       socklen_t tolen)
+{
+    return green__set_errno(green__io_sys(SYS_sendto, fd, (long)buf,
+                                          (long)len, flags, (long)to, tolen));
+}
+
+static inline ssize_t green__io_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    return green__set_errno(
+        green__io_sys(SYS_recvmsg, fd, (long)msg, flags, 0, 0, 0));
+}
+
+static inline ssize_t green__io_sendmsg(int fd, const struct msghdr *msg,
+                                        int flags)
+{
+    return green__set_errno(
+        green__io_sys(SYS_sendmsg, fd, (long)msg, flags, 0, 0, 0));
+}
 
 /* Bookkeeping of the fd wrappers, for fds made, duplicated and closed.
  * Nothing to do until the first hub exists. */
