@@ -20,7 +20,7 @@
 #include "common.h"
 #include "oslock.h"
 
-#define GREEN__REAL_ROW(name, version) {#name, version},
+#define GREEN__REAL_ROW(name, version) {#name, #version},
 const struct green__real_row green__real_rows[] = {
     GREEN__REAL_SYMBOLS(GREEN__REAL_ROW)
 };
@@ -37,6 +37,17 @@ _Static_assert(sizeof(struct green__real) ==
 static void **row(unsigned i)
 {
     return (void **)&green__real + i;
+}
+
+const char *green__real_version(unsigned i, char buf[18])
+{
+    const char *v = green__real_rows[i].version;
+    size_t n = strlen(v);
+    if (v[0] != '"' || n < 2)
+        return NULL;  /* NULL in the list */
+    memcpy(buf, v + 1, n - 2);
+    buf[n - 2] = 0;
+    return buf;
 }
 
 static void *lookup(const char *name, const char *version)
@@ -57,7 +68,9 @@ static void *lookup_row(unsigned i)
         green__panic(__FILE__, __LINE__,
                      "a wrapper was called while resolving libc symbols");
     resolving++;
-    void *p = lookup(green__real_rows[i].name, green__real_rows[i].version);
+    char version[18];
+    void *p = lookup(green__real_rows[i].name,
+                     green__real_version(i, version));
     resolving--;
     return p;
 }

@@ -326,11 +326,18 @@ static inline const struct green__real *green__reals(void)
     return &green__real;
 }
 
-/* The table's rows, for --check and the export test. */
+/* The table's rows, for --check and the export test: text in place,
+ * not pointers, so that the dynamic linker has nothing to relocate in
+ * them at every start. version is the list's spelling of it, stringified:
+ * "NULL" for the default version, else the quoted name ("\"GLIBC_2.17\"");
+ * green__real_version() reads it. */
 struct green__real_row {
-    const char *name;
-    const char *version;
+    char name[30];
+    char version[18];
 };
+
+/* The version row i names for dlvsym, into buf; NULL for the default. */
+const char *green__real_version(unsigned i, char buf[18]);
 extern const struct green__real_row green__real_rows[];
 extern const unsigned green__real_nrows;
 
