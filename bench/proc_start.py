@@ -4,6 +4,8 @@ one run against its native anchor (issue 17, "Per process start"):
 
   true   /bin/true, natively and with LD_PRELOAD=libgreen.so: the median
          of many runs, in pairs ordered A B then B A. Goal: within 50 us.
+         Beside them, /bin/true with an empty shared object preloaded
+         (built here with cc): the floor of preloading anything.
   shell  a dash loop running 2000 short external commands, natively and
          under greenrun (so every command loads libgreen). Goal: <= 3 %.
   make   make -j2 compiling 200 small C files generated in a temporary
@@ -84,11 +86,23 @@ if "true" in only:
             sys.exit(f"{exe} failed under {name}: status {status}")
         return wall, ru.ru_utime + ru.ru_stime
 
+    floor_dir = tempfile.mkdtemp(prefix="proc_start.")
+    empty = os.path.join(floor_dir, "libempty.so")
+    with open(os.path.join(floor_dir, "empty.c"), "w") as f:
+        f.write("int proc_start_empty(void) { return 0; }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", empty,
+                    os.path.join(floor_dir, "empty.c")], check=True)
+    env_empty = dict(base_env, LD_PRELOAD=empty)
     for warm in range(50):  # page cache, dentries
         spawn_true("warm-up", env_pre)
-    s = alternate({"native": base_env, "preload": env_pre}, args.true_runs,
-                  spawn_true)
+        spawn_true("warm-up", env_empty)
+    s = alternate({"native": base_env, "preload": env_pre,
+                   "empty": env_empty}, args.true_runs, spawn_true)
+    shutil.rmtree(floor_dir)
     results["true"] = {k: summary(v) for k, v in s.items()}
+    results["true"]["empty_extra_us"] = (
+        results["true"]["empty"]["median_s"]
+        - results["true"]["native"]["median_s"]) * 1e6
     d = (results["true"]["preload"]["median_s"]
          - results["true"]["native"]["median_s"]) * 1e6
     results["true"]["extra_us"] = d
@@ -168,11 +182,15 @@ if "true" in results:
     print(f"  /bin/true, median of {r['native']['runs']} runs each"
           f"{'':10} {'wall us':>9} {'CPU us':>9}")
     for k, label in (("native", "native (anchor)"),
+                     ("empty", "LD_PRELOAD=an empty shared object"),
                      ("preload", "LD_PRELOAD=libgreen.so")):
         print(f"    {label:44} {r[k]['median_s'] * 1e6:9.1f} "
               f"{r[k]['cpu_median_s'] * 1e6:9.1f}")
     cpu_d = (r["preload"]["cpu_median_s"] - r["native"]["cpu_median_s"]) * 1e6
-    print(f"    {'preload - native':44} {r['extra_us']:9.1f} {cpu_d:9.1f}")
+    cpu_e = (r["empty"]["cpu_median_s"] - r["native"]["cpu_median_s"]) * 1e6
+    print(f"    {'empty - native (the floor)':44} {r['empty_extra_us']:9.1f} "
+          f"{cpu_e:9.1f}")
+    print(f"    {'libgreen - native':44} {r['extra_us']:9.1f} {cpu_d:9.1f}")
     print(f"    goal within 50 us: {'met' if r['met'] else 'MISSED'}")
 for name, what in (("shell", "dash loop of {commands} short commands"),
                    ("make", "make -j2 of {files} small C files")):
