@@ -34,11 +34,6 @@ _Static_assert(sizeof(struct green__real) ==
                        sizeof(void *),
                "struct green__real is one pointer per row");
 
-static void **row(unsigned i)
-{
-    return (void **)&green__real + i;
-}
-
 const char *green__real_version(unsigned i, char buf[18])
 {
     const char *v = green__real_rows[i].version;
@@ -76,6 +71,11 @@ static void *lookup_row(unsigned i)
 }
 
 #if GREEN_LAZY_REALS
+
+static void **row(unsigned i)
+{
+    return (void **)&green__real + i;
+}
 
 /* The stubs (src/arch/x86_64/realstub.S), one a row, as initial values. */
 #define GREEN__REAL_STUB(name, version) void green__real_stub_##name(void);

@@ -291,8 +291,8 @@ extern atomic_bool green__real_ready;
 
 /* Resolves every row not resolved yet: at once, rather than on first
  * use. For what runs where a first dlsym would be unsafe, such as a
- * signal handler (src/intr.c calls it before it installs a trampoline).
- * Returns at once once done. */
+ * signal handler (src/intr.c calls it before it installs a trampoline,
+ * src/overflow.c when the first hub is made). Returns at once once done. */
 void green__real_init(void);
 
 #if GREEN_LAZY_REALS
