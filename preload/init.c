@@ -40,6 +40,7 @@ static const char wrappers[][32] = {
     "pthread_getschedparam", "pthread_setschedparam", "pthread_setschedprio",
     "pthread_getaffinity_np", "pthread_setaffinity_np",
     "pthread_getcpuclockid", "pthread_getattr_np", "pthread_setname_np",
+    "pthread_setattr_default_np",
     "pthread_getname_np", "sched_yield", "pthread_yield", "pthread_once",
     "pthread_key_create", "pthread_key_delete", "pthread_getspecific",
     "pthread_setspecific", "thrd_create", "thrd_join", "thrd_detach",

@@ -178,17 +178,18 @@ GREEN__INTERPOSE void __pthread_unwind_next(__pthread_unwind_buf_t *buf)
 
 /* ---- Functions of the OS thread: a green thread's is its hub's -------- */
 
-/* To a green thread of the caller's hub: the signal goes to the OS
- * thread, and the handler interrupts that green thread (intr.h). To one
- * that ended, nothing goes: glibc sees its thread exiting. */
+/* To a green thread of the caller's hub (the main thread's context
+ * included): the signal goes to the OS thread, and the handler
+ * interrupts that green thread (intr.h). To one that ended, nothing goes:
+ * glibc sees its thread exiting. */
 GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
 {
     const struct green__real *real = green__reals();
     pthread_t os;
     if (green__pthr_os(th, &os) < 0)
         return -green__pthr_kill_gone(sig);
-    struct green_thread *t = green__pthr_of(th);
-    if (t && t->hub == green__hub_current())
+    struct green_thread *t = green__pthr_signalled(th);
+    if (t)
         return green__intr_kill(t, sig, NULL);
     return real->pthread_kill(os, sig);
 }
@@ -202,8 +203,8 @@ GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
     int r = green__pthr_os(th, &os);
     if (r < 0)
         return -r;
-    struct green_thread *t = green__pthr_of(th);
-    if (t && t->hub == green__hub_current())
+    struct green_thread *t = green__pthr_signalled(th);
+    if (t)
         return green__intr_kill(t, sig, &value);
     return real->pthread_sigqueue(os, sig, value);
 }
@@ -259,6 +260,16 @@ GREEN__INTERPOSE int pthread_getcpuclockid(pthread_t th, clockid_t *clock)
 }
 
 /* ---- Functions of the green thread itself ------------------------------ */
+
+/* glibc's, which checks and keeps the defaults; pthread_create then
+ * reads them for a thread made without attributes, as glibc's does. */
+GREEN__INTERPOSE int pthread_setattr_default_np(const pthread_attr_t *attr)
+{
+    int r = green__reals()->pthread_setattr_default_np(attr);
+    if (r == 0)
+        green__pthr_defaults_set();
+    return r;
+}
 
 GREEN__INTERPOSE int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 {

@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "cancel.h"
+#include "kept.h"
 #include "sem.h"
 #include "sync.h"
 #include "wait.h"
@@ -48,36 +49,28 @@ static int sem_wait_until(sem_t *s, int64_t deadline)
     return (int)green__set_errno(r);
 }
 
-/* One try at a glibc-kept semaphore, for green__poll_until. */
-static int try_shared(void *s)
+/* A process-shared semaphore may be posted by another process: its wait
+ * goes to the pool (kept.h) when other green threads could run. As a
+ * green one's, its waits are cancellation points and interruptible. */
+static bool kept_sem(const sem_t *s)
 {
-    int saved = errno;
-    int r = green__real.sem_trywait(s) == 0 ? 0
-            : errno == EAGAIN              ? -EBUSY
-                                           : -errno;
-    errno = saved;
-    return r;
+    return green__sync_gate() && green__sem_is_foreign(s) && green__gate();
 }
 
-/* A process-shared semaphore may be posted by another process, which
- * wakes no green thread: it is polled while other green threads could
- * run, and waited for in the kernel when none could. */
-static int shared_wait(sem_t *s)
+static int kept_wait(sem_t *s, clockid_t clock, const struct timespec *at)
 {
-    if (!green__gate())
-        return green__real.sem_wait(s);
     green__testcancel();
-    int r;
-    while ((r = green__poll_until(try_shared, s, GREEN_NEVER, 0)) ==
-           -ECANCELED)
-        green__testcancel();  /* else a green_kill: keep waiting */
+    int r = green__kept_sem_wait(s, clock, at,
+                                 at ? GREEN__EINTR : GREEN__ERESTART);
     return (int)green__set_errno(r);
 }
 
 GREEN__INTERPOSE int sem_wait(sem_t *s)
 {
+    if (kept_sem(s))
+        return kept_wait(s, CLOCK_REALTIME, NULL);
     if (real_sem(s))
-        return shared_wait(s);
+        return green__real.sem_wait(s);
     green__testcancel();
     return sem_wait_until(s, GREEN_NEVER);
 }
@@ -95,6 +88,9 @@ static int sem_timed(sem_t *s, clockid_t clock, const struct timespec *at)
 
 GREEN__INTERPOSE int sem_timedwait(sem_t *s, const struct timespec *at)
 {
+    if (kept_sem(s))
+        return green__sync_time_ok(at) ? kept_wait(s, CLOCK_REALTIME, at)
+                                       : (int)green__set_errno(-EINVAL);
     if (real_sem(s))
         return green__real.sem_timedwait(s, at);
     return sem_timed(s, CLOCK_REALTIME, at);
@@ -103,6 +99,10 @@ GREEN__INTERPOSE int sem_timedwait(sem_t *s, const struct timespec *at)
 GREEN__INTERPOSE int sem_clockwait(sem_t *s, clockid_t clock,
                                    const struct timespec *at)
 {
+    if (kept_sem(s))
+        return green__sync_clock_ok(clock) && green__sync_time_ok(at)
+                   ? kept_wait(s, clock, at)
+                   : (int)green__set_errno(-EINVAL);
     if (real_sem(s))
         return green__real.sem_clockwait(s, clock, at);
     if (!green__sync_clock_ok(clock))

@@ -14,6 +14,7 @@
 #include "barrier.h"
 #include "cancel.h"
 #include "cond.h"
+#include "kept.h"
 #include "mutex.h"
 #include "once.h"
 #include "rwlock.h"
@@ -26,6 +27,13 @@
 static bool real_mutex(const pthread_mutex_t *m)
 {
     return !green__sync_gate() || green__mutex_is_foreign(m);
+}
+
+/* A mutex glibc keeps (kept.h), on a hub: its owner is told apart from
+ * the other green threads of the OS thread. Else glibc's call. */
+static bool kept_here(void)
+{
+    return green__sync_gate() && green__hub_current();
 }
 
 /* glibc's own init writes zeros and __kind: the green layout. */
@@ -42,36 +50,19 @@ GREEN__INTERPOSE int pthread_mutex_destroy(pthread_mutex_t *m)
     return -green__mutex_destroy(m);
 }
 
-/* One try at a glibc-kept mutex, for green__poll_until. */
-static int try_shared(void *m)
-{
-    return -green__real.pthread_mutex_trylock(m);
-}
-
-/* A process-shared or robust mutex may be released by another process,
- * which wakes no green thread: it is polled while other green threads
- * could run, and waited for in the kernel when none could. (A PI mutex
- * is polled too: priority inheritance means nothing among the green
- * threads of one OS thread.) */
-static int shared_lock(pthread_mutex_t *m)
-{
-    int r = green__real.pthread_mutex_trylock(m);
-    if (r != EBUSY || !green__gate())
-        return r == EBUSY ? green__real.pthread_mutex_lock(m) : r;
-    return -green__poll_until(try_shared, m, GREEN_NEVER, GREEN__NOCANCEL);
-}
-
 GREEN__INTERPOSE int pthread_mutex_lock(pthread_mutex_t *m)
 {
     if (real_mutex(m))
-        return shared_lock(m);
+        return kept_here() ? -green__kept_mutex_lock(m, CLOCK_REALTIME, NULL)
+                           : green__real.pthread_mutex_lock(m);
     return -green__mutex_lock(m, GREEN_NEVER, GREEN__NOCANCEL);
 }
 
 GREEN__INTERPOSE int pthread_mutex_trylock(pthread_mutex_t *m)
 {
     if (real_mutex(m))
-        return green__real.pthread_mutex_trylock(m);
+        return kept_here() ? -green__kept_mutex_trylock(m)
+                           : green__real.pthread_mutex_trylock(m);
     return -green__mutex_trylock(m);
 }
 
@@ -82,10 +73,15 @@ GREEN__INTERPOSE int pthread_mutex_trylock(pthread_mutex_t *m)
 static int mutex_timed(pthread_mutex_t *m, clockid_t clock,
                        const struct timespec *at)
 {
-    int r = green__mutex_trylock(m);
+    int r = green__mutex_is_foreign(m) ? green__kept_mutex_trylock(m)
+                                       : green__mutex_trylock(m);
     if (r != -EBUSY)
         return -r;
     bool bad = at->tv_sec >= 0 && !green__sync_time_ok(at);
+    if (green__mutex_is_foreign(m))
+        return at->tv_sec < 0 ? ETIMEDOUT
+               : bad          ? EINVAL
+                              : -green__kept_mutex_lock(m, clock, at);
     int64_t deadline = bad ? 0 : green__sync_deadline(clock, at);
     r = green__mutex_lock(m, deadline, GREEN__NOCANCEL);
     return bad && r == -ETIMEDOUT ? EINVAL : -r;
@@ -94,7 +90,7 @@ static int mutex_timed(pthread_mutex_t *m, clockid_t clock,
 GREEN__INTERPOSE int pthread_mutex_timedlock(pthread_mutex_t *m,
                                              const struct timespec *at)
 {
-    if (real_mutex(m))
+    if (real_mutex(m) && !kept_here())
         return green__real.pthread_mutex_timedlock(m, at);
     return mutex_timed(m, CLOCK_REALTIME, at);
 }
@@ -104,7 +100,7 @@ GREEN__INTERPOSE int pthread_mutex_clocklock(pthread_mutex_t *m,
                                              clockid_t clock,
                                              const struct timespec *at)
 {
-    if (real_mutex(m))
+    if (real_mutex(m) && !kept_here())
         return green__real.pthread_mutex_clocklock(m, clock, at);
     if (!green__sync_clock_ok(clock))
         return EINVAL;
@@ -114,7 +110,8 @@ GREEN__INTERPOSE int pthread_mutex_clocklock(pthread_mutex_t *m,
 GREEN__INTERPOSE int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     if (real_mutex(m))
-        return green__real.pthread_mutex_unlock(m);
+        return kept_here() ? -green__kept_mutex_unlock(m)
+                           : green__real.pthread_mutex_unlock(m);
     return -green__mutex_unlock(m);
 }
 
@@ -128,11 +125,9 @@ GREEN__INTERPOSE int pthread_mutex_consistent(pthread_mutex_t *m)
 }
 
 /* ---- Condition variables ----------------------------------------------
- * A green cond cannot wait with a mutex glibc keeps (robust, PI/PP,
- * pshared): src/cond.c releases and retakes only green mutexes, so that
- * is EINVAL. A process-shared cond with a green mutex is glibc's, which
- * retakes the mutex by its own futex: fine unless green threads contend
- * for that mutex. */
+ * A process-shared cond is glibc's, and waits on the pool (kept.h) with
+ * any mutex; a green cond waits with a mutex glibc keeps (robust, PI/PP,
+ * pshared) by kept.h's lock and unlock. */
 
 static bool real_cond(const pthread_cond_t *c)
 {
@@ -160,14 +155,32 @@ GREEN__INTERPOSE int pthread_cond_destroy(pthread_cond_t *c)
  * green_kill makes a spurious wakeup. */
 static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline)
 {
-    if (green__mutex_is_foreign(m))
-        return EINVAL;
-    int r = green__cond_wait(c, m, deadline, 0);
+    int r = green__mutex_is_foreign(m)
+                ? green__kept_cond_wait_green(c, m, deadline, 0)
+                : green__cond_wait(c, m, deadline, 0);
     if (r == -ECANCELED) {
         green__testcancel();
         r = 0;
     }
     return -r;
+}
+
+/* A process-shared cond, on a hub with other green threads: on the pool,
+ * unless no pool thread can wait (then glibc's wait, here). */
+static bool kept_cond(const pthread_cond_t *c)
+{
+    return green__sync_gate() && green__cond_is_foreign(c) && green__gate();
+}
+
+static int kept_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
+                          clockid_t clock, const struct timespec *at)
+{
+    green__testcancel();
+    int r = green__kept_cond_wait(c, m, clock, at);
+    if (r != -EAGAIN)
+        return -r;
+    return at ? green__real.pthread_cond_clockwait(c, m, clock, at)
+              : green__real.pthread_cond_wait(c, m);
 }
 
 /* glibc rejects a bad tv_nsec before anything else, before it unlocks. */
@@ -176,6 +189,8 @@ static int cond_timed(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 {
     if (!green__sync_time_ok(at))
         return EINVAL;
+    if (kept_cond(c))
+        return kept_cond_wait(c, m, clock, at);
     green__testcancel();
     return cond_wait(c, m, green__sync_deadline(clock, at));
 }
@@ -183,6 +198,8 @@ static int cond_timed(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 /* A cancellation point, as are the timed waits. */
 GREEN__INTERPOSE int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
+    if (kept_cond(c))
+        return kept_cond_wait(c, m, CLOCK_REALTIME, NULL);
     if (real_cond(c))
         return green__real.pthread_cond_wait(c, m);
     green__testcancel();
@@ -194,7 +211,7 @@ GREEN__INTERPOSE int pthread_cond_timedwait(pthread_cond_t *c,
                                             pthread_mutex_t *m,
                                             const struct timespec *at)
 {
-    if (real_cond(c))
+    if (real_cond(c) && !kept_cond(c))
         return green__real.pthread_cond_timedwait(c, m, at);
     return cond_timed(c, m, green__cond_clock(c), at);
 }
@@ -204,7 +221,7 @@ GREEN__INTERPOSE int pthread_cond_clockwait(pthread_cond_t *c,
                                             clockid_t clock,
                                             const struct timespec *at)
 {
-    if (real_cond(c))
+    if (real_cond(c) && !kept_cond(c))
         return green__real.pthread_cond_clockwait(c, m, clock, at);
     if (!green__sync_clock_ok(clock))
         return EINVAL;
@@ -232,6 +249,32 @@ static bool real_rwlock(const pthread_rwlock_t *l)
     return !green__sync_gate() || green__rwlock_is_foreign(l);
 }
 
+/* A process-shared rwlock; the wait goes to the pool (kept.h) when other
+ * green threads could run, else to glibc here. */
+static int kept_rw(pthread_rwlock_t *l, bool write, clockid_t clock,
+                   const struct timespec *at)
+{
+    if (!green__sync_gate() || !green__gate()) {
+        const struct green__real *f = green__reals();
+        if (write)
+            return at ? f->pthread_rwlock_clockwrlock(l, clock, at)
+                      : f->pthread_rwlock_wrlock(l);
+        return at ? f->pthread_rwlock_clockrdlock(l, clock, at)
+                  : f->pthread_rwlock_rdlock(l);
+    }
+    if (at && (!green__sync_clock_ok(clock) || !green__sync_time_ok(at)))
+        return EINVAL;
+    return -green__kept_rwlock_lock(l, write, clock, at);
+}
+
+static int kept_rw_try(pthread_rwlock_t *l, bool write)
+{
+    if (kept_here())
+        return -green__kept_rwlock_trylock(l, write);
+    return write ? green__real.pthread_rwlock_trywrlock(l)
+                 : green__real.pthread_rwlock_tryrdlock(l);
+}
+
 /* glibc's own init writes zeros, __flags and __shared: the green layout. */
 GREEN__INTERPOSE int pthread_rwlock_init(pthread_rwlock_t *l,
                                          const pthread_rwlockattr_t *attr)
@@ -252,28 +295,28 @@ GREEN__INTERPOSE int pthread_rwlock_destroy(pthread_rwlock_t *l)
 GREEN__INTERPOSE int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_rdlock(l);
+        return kept_rw(l, false, CLOCK_REALTIME, NULL);
     return -green__rwlock_rdlock(l, GREEN_NEVER, GREEN__NOCANCEL);
 }
 
 GREEN__INTERPOSE int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_wrlock(l);
+        return kept_rw(l, true, CLOCK_REALTIME, NULL);
     return -green__rwlock_wrlock(l, GREEN_NEVER, GREEN__NOCANCEL);
 }
 
 GREEN__INTERPOSE int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_tryrdlock(l);
+        return kept_rw_try(l, false);
     return -green__rwlock_tryrdlock(l);
 }
 
 GREEN__INTERPOSE int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_trywrlock(l);
+        return kept_rw_try(l, true);
     return -green__rwlock_trywrlock(l);
 }
 
@@ -297,7 +340,7 @@ GREEN__INTERPOSE int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
                                                 const struct timespec *at)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_timedrdlock(l, at);
+        return kept_rw(l, false, CLOCK_REALTIME, at);
     return rwlock_timed(l, false, CLOCK_REALTIME, at);
 }
 
@@ -305,7 +348,7 @@ GREEN__INTERPOSE int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
                                                 const struct timespec *at)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_timedwrlock(l, at);
+        return kept_rw(l, true, CLOCK_REALTIME, at);
     return rwlock_timed(l, true, CLOCK_REALTIME, at);
 }
 
@@ -314,7 +357,7 @@ GREEN__INTERPOSE int pthread_rwlock_clockrdlock(pthread_rwlock_t *l,
                                                 const struct timespec *at)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_clockrdlock(l, clock, at);
+        return kept_rw(l, false, clock, at);
     return rwlock_timed(l, false, clock, at);
 }
 
@@ -323,14 +366,15 @@ GREEN__INTERPOSE int pthread_rwlock_clockwrlock(pthread_rwlock_t *l,
                                                 const struct timespec *at)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_clockwrlock(l, clock, at);
+        return kept_rw(l, true, clock, at);
     return rwlock_timed(l, true, clock, at);
 }
 
 GREEN__INTERPOSE int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
     if (real_rwlock(l))
-        return green__real.pthread_rwlock_unlock(l);
+        return kept_here() ? -green__kept_rwlock_unlock(l)
+                           : green__real.pthread_rwlock_unlock(l);
     return -green__rwlock_unlock(l);
 }
 
@@ -361,7 +405,9 @@ GREEN__INTERPOSE int pthread_barrier_destroy(pthread_barrier_t *b)
 GREEN__INTERPOSE int pthread_barrier_wait(pthread_barrier_t *b)
 {
     if (real_barrier(b))
-        return green__real.pthread_barrier_wait(b);
+        return green__sync_gate() && green__gate()
+                   ? green__kept_barrier_wait(b)
+                   : green__real.pthread_barrier_wait(b);
     return green__barrier_wait(b);
 }
 

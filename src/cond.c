@@ -73,20 +73,47 @@ bool green__cond_is_foreign(const pthread_cond_t *c)
     return c->__data.__wrefs & WREFS_PSHARED;
 }
 
+/* The green mutex's side of a wait, for green__cond_wait_with. */
+struct green_side {
+    pthread_mutex_t *m;
+    struct green_thread *self;
+    uint32_t saved;
+};
+
+static int green_release(void *arg)
+{
+    struct green_side *g = arg;
+    return green__mutex_release(g->m, g->self, &g->saved);
+}
+
+static void green_relock(void *arg)
+{
+    struct green_side *g = arg;
+    green__mutex_relock(g->m, g->self, g->saved);
+}
+
 int green__cond_wait(pthread_cond_t *pc, pthread_mutex_t *m,
                      int64_t deadline, int flags)
 {
-    struct cnd *c = C(pc);
-    struct green_thread *self = green__self();
-    if (!self)
+    struct green_side g = {.m = m, .self = green__self()};
+    if (!g.self)
         return -ENOMEM;
+    return green__cond_wait_with(pc, m, deadline, flags, green_release,
+                                 green_relock, &g);
+}
+
+int green__cond_wait_with(pthread_cond_t *pc, pthread_mutex_t *m,
+                          int64_t deadline, int flags,
+                          int (*release)(void *), void (*relock)(void *),
+                          void *arg)
+{
+    struct cnd *c = C(pc);
     atomic_store_explicit(&c->mutex, m, memory_order_relaxed);
     /* Counted and seq read while m is held: a signaller holding m after
      * our unlock sees the count, and its bump changes seq from ours. */
     atomic_fetch_add(&c->waiters, 1);
     uint32_t seq = atomic_load(&c->seq);
-    uint32_t saved;
-    int r = green__mutex_release(m, self, &saved);
+    int r = release(arg);
     if (r) {
         atomic_fetch_sub(&c->waiters, 1);
         return r;
@@ -95,7 +122,7 @@ int green__cond_wait(pthread_cond_t *pc, pthread_mutex_t *m,
     r = green__futex_wait(seq_word(c), seq, deadline, GREEN__FUTEX_ALL,
                           flags | GREEN__WHY);
     atomic_fetch_sub(&c->waiters, 1);  /* c may be destroyed from here on */
-    green__mutex_relock(m, self, saved);
+    relock(arg);
     return r == -ETIMEDOUT || r == -ECANCELED ? r : 0;
 }
 
@@ -117,8 +144,9 @@ int green__cond_broadcast(pthread_cond_t *pc)
     uint32_t seq = atomic_fetch_add(&c->seq, 1) + 1;
     pthread_mutex_t *m = atomic_load_explicit(&c->mutex, memory_order_relaxed);
     /* Wake one; the rest wait for the mutex instead, each woken in turn
-     * by an unlock. If seq moved meanwhile, just wake everyone. */
-    if (!m || green__futex_requeue(seq_word(c), seq, 1, green__mutex_word(m),
+     * by an unlock. If seq moved meanwhile, just wake everyone; and a
+     * mutex glibc keeps wakes nobody parked on its word (kept.h). */
+    if (!m || green__mutex_is_foreign(m) || green__futex_requeue(seq_word(c), seq, 1, green__mutex_word(m),
                                    INT_MAX) < 0)
         green__futex_wake(seq_word(c), INT_MAX, GREEN__FUTEX_ALL);
     return 0;

@@ -29,6 +29,15 @@ bool green__cond_is_foreign(const pthread_cond_t *c);
 int green__cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
                      int64_t deadline, int flags);
 
+/* green__cond_wait with the mutex's side given: release(arg) lets go of
+ * m (0, or -errno and nothing waited), relock(arg) takes it back. For a
+ * mutex glibc keeps (kept.h), whose waiters a broadcast then wakes rather
+ * than moves onto its word. */
+int green__cond_wait_with(pthread_cond_t *c, pthread_mutex_t *m,
+                          int64_t deadline, int flags,
+                          int (*release)(void *), void (*relock)(void *),
+                          void *arg);
+
 int green__cond_signal(pthread_cond_t *c);
 int green__cond_broadcast(pthread_cond_t *c);
 

@@ -33,8 +33,10 @@
 #include "clock.h"
 #include "common.h"
 #include "config.h"
+#include "green.h"
 #include "hub.h"
 #include "log.h"
+#include "oslock.h"
 #include "real.h"
 #include "thread.h"
 #include "wait.h"
@@ -52,6 +54,8 @@ static struct {
     unsigned queued;                /* jobs in the queue */
     unsigned threads;               /* workers alive or being started */
     unsigned idle;                  /* workers waiting on `more` */
+    unsigned spinning;              /* workers looking for a next job */
+    atomic_uint pending;            /* `queued`, for spinning workers */
     unsigned peak;                  /* the most threads at once */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
 
@@ -74,6 +78,8 @@ static struct green__job *take(void)
         if (!pool.head)
             pool.tail = NULL;
         pool.queued--;
+        atomic_store_explicit(&pool.pending, pool.queued,
+                              memory_order_relaxed);
     }
     return job;
 }
@@ -91,17 +97,46 @@ static void finish(struct green__job *job)
     atomic_store_explicit(&job->state, RELEASED, memory_order_release);
 }
 
+/* How long a worker that finished a job looks for the next one before
+ * it sleeps: a green thread that waits in a loop (on a process-shared
+ * condition variable, say) queues its next wait within microseconds, and
+ * a worker still awake takes it without the wake of a sleeping one. */
+#define SPIN_NS 50000
+
+/* Spins (with the lock released) until a job is queued or SPIN_NS pass. */
+static void look_for_work(void)
+{
+    pool.spinning++;
+    unlock();
+    int64_t end = green_now() + SPIN_NS;
+    for (unsigned i = 1; !atomic_load_explicit(&pool.pending,
+                                               memory_order_relaxed);
+         i++) {
+        if (i % 64 == 0 && green_now() >= end)
+            break;
+        green__cpu_relax();
+    }
+    lock();
+    pool.spinning--;
+}
+
 static void *worker(void *arg)
 {
     (void)arg;
     prctl(PR_SET_NAME, "green-offload");
     lock();
-    for (;;) {
+    for (bool looked = false;;) {
         struct green__job *job = take();
         if (job) {
             unlock();
             finish(job);
             lock();
+            looked = false;
+            continue;
+        }
+        if (!looked) {
+            look_for_work();
+            looked = true;
             continue;
         }
         struct timespec ts;
@@ -151,13 +186,14 @@ static int submit(struct green__job *job)
     *(pool.tail ? &pool.tail->next : &pool.head) = job;
     pool.tail = job;
     pool.queued++;
-    bool start = pool.queued > pool.idle &&
+    atomic_store_explicit(&pool.pending, pool.queued, memory_order_relaxed);
+    bool start = pool.queued > pool.idle + pool.spinning &&
                  pool.threads < green__config.offload_threads;
     if (start) {
         pool.threads++;
         if (pool.threads > pool.peak)
             pool.peak = pool.threads;
-    } else {
+    } else if (pool.queued > pool.spinning) {
         green__real.pthread_cond_signal(&pool.more);
     }
     unlock();
@@ -177,6 +213,8 @@ static int submit(struct green__job *job)
         if (pool.tail == job)
             pool.tail = prev;
         pool.queued--;
+        atomic_store_explicit(&pool.pending, pool.queued,
+                              memory_order_relaxed);
     }
     unlock();
     green__log(GREEN__LOG_WARN, "offload: cannot start a thread: %s",
@@ -184,30 +222,27 @@ static int submit(struct green__job *job)
     return orphan ? -EAGAIN : 0;
 }
 
-int green__offload(struct green__job *job, int flags)
+int green__offload_start(struct green__job *job)
 {
-    if (!green__gate()) {
-        job->run(job);  /* nobody else could use the time */
-        return 0;
-    }
     struct green__hub *h = green__hub_current();
     h->stats.offloads++;
     if (green__unlikely(green__config.stats))
         green__stats_offload_slow(h, job->call);
+    job->waiter = h->current;
+    atomic_store_explicit(&job->state, WAITING, memory_order_relaxed);
+    return submit(job);
+}
+
+int green__offload_end(struct green__job *job, int flags)
+{
     if (!(flags & GREEN__WHY)) {
         green__wait_why(GREEN__WHY_OFFLOAD, NULL, 0);
-        job->waiter = green__hub_current()->current;
         job->waiter->wait.call = job->call ? job->call : "call";
         job->waiter->wait.arg = job->arg;
     }
-    if (!job->discard)
+    if (!job->discard && !job->stop)
         flags = GREEN__NOCANCEL;  /* the caller must wait for the end */
-    job->waiter = green__hub_current()->current;
-    atomic_store_explicit(&job->state, WAITING, memory_order_relaxed);
-    if (submit(job) < 0) {
-        job->run(job);
-        return 0;
-    }
+    int stopped = 0;
     for (unsigned spins = 0;;) {
         int s = atomic_load_explicit(&job->state, memory_order_acquire);
         if (s == RELEASED) {
@@ -215,14 +250,18 @@ int green__offload(struct green__job *job, int flags)
              * a park, or after a kill's): take it now rather than have
              * the next wait return for nothing. A kill stays pending. */
             green__park_flags(0, GREEN__NOCANCEL);
-            return 0;
+            return stopped;
         }
         if (s == DONE) {  /* the worker is a few instructions from done */
             green__backoff(spins++);
             continue;
         }
         int r = green__park_flags(GREEN_NEVER, flags);
-        if (r < 0 && job->discard) {
+        if (r < 0 && job->stop) {
+            job->stop(job);  /* then wait for the end, as it comes */
+            stopped = r;
+            flags = GREEN__NOCANCEL;
+        } else if (r < 0 && job->discard) {
             s = WAITING;
             if (atomic_compare_exchange_strong(&job->state, &s, ABANDONED))
                 return r;  /* the job is the pool's now */
@@ -230,6 +269,15 @@ int green__offload(struct green__job *job, int flags)
                 green__cancel_keep();  /* the result won: fail the next */
         }
     }
+}
+
+int green__offload(struct green__job *job, int flags)
+{
+    if (!green__gate() || green__offload_start(job) < 0) {
+        job->run(job);  /* nobody else could use the time, or no worker */
+        return 0;
+    }
+    return green__offload_end(job, flags);
 }
 
 unsigned green__offload_peak(void)
@@ -244,5 +292,6 @@ void green__offload_fork_child(void)
     pool.lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     pool.more = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
     pool.head = pool.tail = NULL;
-    pool.queued = pool.threads = pool.idle = 0;
+    pool.queued = pool.threads = pool.idle = pool.spinning = 0;
+    atomic_store_explicit(&pool.pending, 0, memory_order_relaxed);
 }

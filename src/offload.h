@@ -32,6 +32,12 @@ struct green__job {
      * "getaddrinfo", and its argument or NULL; alive while it runs. */
     const char *call;
     const char *arg;
+    /* For a job whose call can be cut short: makes run return soon (say,
+     * by waking the futex it waits on), on the caller's thread, when its
+     * park is interrupted as its flags allow. The caller then still waits
+     * for the end, and green__offload() returns the interruption. NULL:
+     * the call runs to its end (or is discarded, above). */
+    void (*stop)(struct green__job *job);
     /* offload.c's */
     struct green__job *next;
     struct green_thread *waiter;
@@ -56,6 +62,15 @@ struct green__job {
  * warning says so. (-EAGAIN is never returned; callers need not handle
  * it.) */
 int green__offload(struct green__job *job, int flags);
+
+/* green__offload() in two steps, for a caller with something to do while
+ * the call runs (src/kept.c releases a mutex once a wait has begun): start
+ * queues job for a pool thread, without parking, and returns 0, or -EAGAIN
+ * if no pool thread can run it (nothing is queued then); end parks until
+ * it is done, as green__offload() does. Only a green thread on a hub may
+ * start a job. */
+int green__offload_start(struct green__job *job);
+int green__offload_end(struct green__job *job, int flags);
 
 /* The most pool threads there were at once. */
 unsigned green__offload_peak(void);

@@ -173,9 +173,9 @@ static long wait_pool(struct wcall *c, int flags)
         struct pool_wait *w = malloc(sizeof *w);
         if (!w)
             return block(c);
+        w->job = (struct green__job){.run = pool_run,
+                                     .discard = pool_discard};
         pool_args(c, w);
-        w->job.run = pool_run;
-        w->job.discard = pool_discard;
         int o = green__offload(&w->job, flags);
         if (o < 0)  /* interrupted: the job is the pool's now */
             return interrupted(c, o);

@@ -2,6 +2,7 @@
 #include "pthr.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/single_threaded.h>
 #include <unistd.h>
@@ -101,8 +102,30 @@ static int sched_and_guard(const pthread_attr_t *attr, bool user_stack,
     return 0;
 }
 
+static atomic_bool defaults_set;
+
+void green__pthr_defaults_set(void)
+{
+    atomic_store_explicit(&defaults_set, true, memory_order_relaxed);
+}
+
+static int create(pthread_t *out, const pthread_attr_t *attr,
+                  void *(*fn)(void *), void *arg);
+
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
                        void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t def;
+    if (attr || !atomic_load_explicit(&defaults_set, memory_order_relaxed) ||
+        pthread_getattr_default_np(&def) != 0)
+        return create(out, attr, fn, arg);
+    int r = create(out, &def, fn, arg);
+    pthread_attr_destroy(&def);
+    return r;
+}
+
+static int create(pthread_t *out, const pthread_attr_t *attr,
+                  void *(*fn)(void *), void *arg)
 {
     green_attr_t ga = {green__config.pthread_stack_size, NULL, 0, 0};
     void *stack = NULL;

@@ -35,6 +35,24 @@ static inline struct green_thread *green__pthr_of(pthread_t th)
     return green__handle_thread(th);
 }
 
+/* The green thread of the caller's hub that a signal sent to th is for:
+ * th's own, or for the OS thread's own handle its adopted context (the
+ * main thread, signalled by one of its green threads). NULL: send it to
+ * th's OS thread, whose running thread (maybe the caller) takes it. */
+static inline struct green_thread *green__pthr_signalled(pthread_t th)
+{
+    struct green__hub *h = green__tls_hub;
+    if (!h)
+        return NULL;
+    struct green_thread *t = green__pthr_of(th);
+    if (t)
+        return t->hub == h ? t : NULL;
+    if (!green__pthr_ours(th) && pthread_equal(th, h->os) &&
+        h->current != &h->first)
+        return &h->first;
+    return NULL;
+}
+
 /* What the join family and pthread_detach give for a handle of ours
  * that names no thread: -ESRCH after a join, -EINVAL after a detached
  * end (glibc's kept descriptor says detached). */
@@ -57,6 +75,11 @@ static inline struct green_thread *green__pthr_current(void)
  * strand green threads when it ends) and neither GREEN_THREADS=native
  * nor GREEN_DISABLE is set. */
 bool green__pthr_green(void);
+
+/* The program changed glibc's default thread attributes
+ * (pthread_setattr_default_np): threads made without attributes then get
+ * those, as natively, rather than libgreen's default stack. */
+void green__pthr_defaults_set(void);
 
 /* pthread_create, green. Returns 0, -EAGAIN (no stack) or -EINVAL. */
 int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,

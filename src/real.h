@@ -118,6 +118,7 @@
     X(pthread_kill, NULL)             \
     X(pthread_sigqueue, NULL)         \
     X(pthread_getattr_np, NULL)       \
+    X(pthread_setattr_default_np, NULL) \
     X(pthread_setname_np, NULL)       \
     X(pthread_getname_np, NULL)       \
     X(pthread_getschedparam, NULL)    \

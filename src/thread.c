@@ -51,6 +51,8 @@ struct green_thread *green__self(void)
     return h ? h->current : NULL;
 }
 
+void (*green__thread_end_hook)(struct green_thread *t);
+
 /* Ends the calling thread. Key destructors run first, while it is still a
  * normal thread that may block; then the scheduler takes over. Only an
  * adopted thread ever comes back here: when its hub has nothing left to
@@ -62,6 +64,8 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (t->tp != h->first.tp)
         green__tls_exit();
     green__key_run_destructors(t);
+    if (green__thread_end_hook)
+        green__thread_end_hook(t);
     if (green__unlikely(h->first_gone && h->live == 1))
         exit(0);  /* the last thread of a forked child whose adopted
                      context vanished: glibc's last thread exits so */

@@ -114,6 +114,12 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
  * the last time: publishes the end to a joiner, or frees a detached t. */
 void green__thread_reap(struct green_thread *t);
 
+/* When set, called by each ending thread, on it, after its key
+ * destructors: kept.c sets it once it has seen a robust mutex taken, and
+ * marks those the thread still holds as the kernel would for an OS
+ * thread. (An upcall, as the hub's hooks: see docs/design.md, Layers.) */
+extern void (*green__thread_end_hook)(struct green_thread *t);
+
 /* A fresh id; the adopted main OS thread gets 1. */
 uint64_t green__thread_next_id(void);
 

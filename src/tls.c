@@ -273,6 +273,42 @@ void green__tls_exit(void)
     g.call_dtors();
 }
 
+/* glibc's robust lists (nptl/descr.h, pthreadP.h): a node is the
+ * address of a mutex's __list.__next, which points at the next node (bit
+ * 0 set for a PI mutex), with __list.__prev just below it pointing at the
+ * previous node; the head is the TCB's robust_head, whose `list` is its
+ * next and whose previous sits just below it (struct pthread's
+ * robust_prev). The kernel walks an OS thread's registered list when it
+ * ends; only the one of the OS thread's own TCB is registered. */
+#define NODE_PTR(p) ((void **)((uintptr_t)(p) & ~(uintptr_t)1))
+
+static void **robust_head(void *tp)
+{
+    return AT(tp, TCB_ROBUST, void *);
+}
+
+void green__tls_robust_unlink(void *node)
+{
+    void **n = node;
+    NODE_PTR(n[0])[-1] = n[-1];
+    NODE_PTR(n[-1])[0] = n[0];
+    n[0] = n[-1] = NULL;
+}
+
+void green__tls_robust_adopt(void *node, bool pi)
+{
+    struct green__hub *h = green__hub_current();
+    void *tp = green__tp_get();
+    if (!usable || tp == h->first.tp)
+        return;  /* already on the registered list */
+    green__tls_robust_unlink(node);
+    void **head = robust_head(h->first.tp), **n = node;
+    NODE_PTR(head[0])[-1] = n;
+    n[0] = head[0];
+    n[-1] = head;
+    head[0] = (void *)((uintptr_t)n | pi);
+}
+
 void green__tls_free(void *tp)
 {
     char **bufs = AT(tp, TCB_TLS_STATE, char *);

@@ -46,6 +46,16 @@ void green__tls_start(void);
  * (glibc's order): runs C++ thread_local and Rust TLS destructors. */
 void green__tls_exit(void);
 
+/* Robust mutexes (kept.c). The kernel marks those an OS thread holds
+ * when it ends, or when the process dies, from the one list it knows per
+ * OS thread: its own TCB's. glibc puts a mutex that a green thread takes
+ * on that thread's TCB's list; adopt moves its node (the address of its
+ * __list.__next) to the registered list of the calling OS thread, where
+ * glibc's unlock takes it off as from any list. unlink takes it off its
+ * list, for a mutex whose green owner ended. */
+void green__tls_robust_adopt(void *node, bool pi);
+void green__tls_robust_unlink(void *node);
+
 /* Frees what the TLS block of an ended thread holds outside its stack
  * (DTV, dynamic TLS, glibc's per-thread buffers). Any thread may call it. */
 void green__tls_free(void *tp);

@@ -192,7 +192,8 @@ START_TEST(sync_mutex_timedlock)
 }
 END_TEST
 
-/* A process-shared mutex is glibc's: it still locks and excludes. */
+/* A process-shared mutex is glibc's: it still locks and excludes, and a
+ * green cond waits with it. */
 START_TEST(sync_mutex_pshared_is_real)
 {
     pthread_mutexattr_t a;
@@ -212,11 +213,17 @@ START_TEST(sync_mutex_pshared_is_real)
     ck_assert_int_eq(sem_trywait(&s), -1);
     ck_assert_int_eq(errno, EAGAIN);
     ck_assert_int_eq(sem_destroy(&s), 0);
-    /* A green cond cannot wait with a mutex glibc keeps. */
+    /* A green cond waits with a mutex glibc keeps, and takes it back. */
     pthread_cond_t c = PTHREAD_COND_INITIALIZER;
     ck_assert_int_eq(pthread_mutex_init(&m, &a), 0);
     ck_assert_int_eq(pthread_mutex_lock(&m), 0);
-    ck_assert_int_eq(pthread_cond_wait(&c, &m), EINVAL);
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_nsec += 20000000;
+    if (at.tv_nsec >= 1000000000)
+        at.tv_sec++, at.tv_nsec -= 1000000000;
+    ck_assert_int_eq(pthread_cond_timedwait(&c, &m, &at), ETIMEDOUT);
+    ck_assert_int_eq(in_other(trylock_other, &m), EBUSY);
     ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
 }
 END_TEST

@@ -200,5 +200,20 @@ int main(void)
     if (r == 0)
         join(t);
     pthread_attr_destroy(&a);
+
+    /* New defaults, for threads made without attributes (the largest
+     * stack yet, as above). */
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 3 * STACK);
+    pthread_attr_setguardsize(&a, 8192);
+    showrc("pthread_setattr_default_np(stack 768 KiB, guard 8192)",
+           pthread_setattr_default_np(&a));
+    pthread_attr_destroy(&a);
+    pthread_getattr_default_np(&a);
+    size_t z;
+    pthread_attr_getstacksize(&a, &z);
+    show("pthread_getattr_default_np: stack size", (long)z);
+    pthread_attr_destroy(&a);
+    run("no attribute, after the defaults changed", NULL, 1);
     return finish_program("pt_attr");
 }
