@@ -333,7 +333,7 @@ static inline const struct green__real *green__reals(void)
  * "NULL" for the default version, else the quoted name ("\"GLIBC_2.17\"");
  * green__real_version() reads it. */
 struct green__real_row {
-    char name[30];
+    char name[40];  /* a longer one is a compile-time warning */
     char version[18];
 };
 
