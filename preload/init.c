@@ -14,8 +14,10 @@
 #include "log.h"
 
 /* Every libc name this library defines, as exported (the export test
- * checks this list against `nm -D`). */
-static const char *const wrappers[] = {
+ * checks this list against `nm -D`). An array of arrays, not of
+ * pointers: the dynamic linker has no relocation to make in it at every
+ * start, and its pages are read only under GREEN_CHECK or at info level. */
+static const char wrappers[][32] = {
     "read", "__read_chk", "readv", "preadv2", "preadv64v2", "write",
     "writev", "pwritev2", "pwritev64v2",
     "recv", "__recv_chk", "recvfrom", "__recvfrom_chk", "recvmsg",
@@ -142,11 +144,19 @@ static void drop_preload(const char *self)
     *out = '\0';
 }
 
+/* The real functions resolve on first use, and hubs, loops and the
+ * unwinder are made by the first call that needs them, so all that is
+ * left for start-up is what must happen once, before the program runs:
+ * the GREEN_* warnings (green__config_load) and the three settings
+ * below, each of which needs this library's own path. */
 __attribute__((constructor)) static void init(void)
 {
     Dl_info self;
     green__real_ensure();
     green__config_load();
+    if (green__config.inherit && !green__config.check &&
+        green__config.log_level < GREEN__LOG_INFO)
+        return;
     if (!dladdr(&green__real, &self) || !self.dli_fname)
         return;
     if (!green__config.inherit)

@@ -7,12 +7,15 @@
  * child's reset is hub.c's atfork handler, so that glibc's own forks
  * (daemon) get it too; _Fork runs no handlers and resets here.
  *
- * vfork is fork here: a vfork child runs in its parent's memory, where a
- * wrapper would use the parent's hub and loop, and glibc gives no hook
- * to tell such a child apart. POSIX lets a vfork child do nothing but
- * exec or _exit, and fork gives it that; what it cannot give is the
- * parent seeing the child's writes to memory, which POSIX leaves
- * undefined.
+ * vfork is a real vfork while nothing green has run in the process (no
+ * hub yet: a shell, make, a compiler driver), where the child's wrappers
+ * all pass straight through (src/proc.h); the assembly that makes it is
+ * arch/x86_64/vfork.S, since a vfork must return twice from one frame.
+ * Otherwise vfork is fork: a vfork child runs in its parent's memory,
+ * where a wrapper would use the parent's hub and loop. POSIX lets a
+ * vfork child do nothing but exec or _exit, and fork gives it that; what
+ * it cannot give is the parent seeing the child's writes to memory,
+ * which POSIX leaves undefined.
  *
  * The waits: shape "wait", gate (no WNOHANG, another green thread could
  * run), then src/proc.c. system, popen and pclose are wrapped at the
@@ -37,10 +40,25 @@ GREEN__INTERPOSE pid_t fork(void)
     return pid;
 }
 
+#if GREEN_ASM_VFORK
+/* The C side of arch/x86_64/vfork.S, which exports vfork itself. */
+__attribute__((visibility("hidden"))) pid_t green__vfork_fork(void);
+pid_t green__vfork_fork(void)
+{
+    return fork();
+}
+
+__attribute__((visibility("hidden"))) pid_t green__vfork_failed(int err);
+pid_t green__vfork_failed(int err)
+{
+    return (pid_t)green__set_errno(-err);
+}
+#else
 GREEN__INTERPOSE pid_t vfork(void)
 {
     return fork();
 }
+#endif
 
 GREEN__INTERPOSE pid_t _Fork(void)
 {

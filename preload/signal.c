@@ -22,15 +22,18 @@
 #include "config.h"
 #include "intr.h"
 #include "overflow.h"
+#include "proc.h"
 #include "sigmask.h"
 #include "wait.h"
 
-/* Whether sig's action goes through the trampoline. */
+/* Whether sig's action goes through the trampoline. Not in a vfork
+ * child, whose changes must not reach its parent's table (src/proc.h). */
 static bool wraps(int sig)
 {
     green__real_ensure();
     green__config_load();
-    return !green__config.disable && !green__intr_direct(sig);
+    return !green__config.disable && !green__intr_direct(sig) &&
+           !green__proc_vfork_child();
 }
 
 /* After a real call that set sig's action and returned old: the

@@ -23,9 +23,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include "clock.h"
 #include "common.h"
 #include "config.h"
@@ -36,6 +33,7 @@
 #include "log.h"
 #include "real.h"
 #include "thread.h"
+#include "unwinder.h"
 #include "why.h"
 
 #define FRAMES 48
@@ -279,15 +277,18 @@ static void why_words(const struct green_thread *t, int64_t now, char *buf,
  * calling one), one frame per line or JSON object. */
 static void backtrace(struct out *o, struct green_thread *t, bool live)
 {
+    const struct green__unw *unw = green__unwind_load();
     unw_context_t uc;
     unw_cursor_t cur;
     int r;
-    if (live) {
-        unw_getcontext(&uc);
-        r = unw_init_local(&cur, &uc);
+    if (!unw) {
+        r = -UNW_EUNSPEC;  /* libunwind cannot be loaded */
+    } else if (live) {
+        getcontext((ucontext_t *)&uc);
+        r = unw->init_local(&cur, &uc);
     } else {
         r = green__context_unwind_init(t->sp, &uc) < 0
-                ? -UNW_EUNSPEC : unw_init_local2(&cur, &uc, 0);
+                ? -UNW_EUNSPEC : unw->init_local2(&cur, &uc, 0);
     }
     if (o->json)
         put(o, "[", 1);
@@ -295,10 +296,10 @@ static void backtrace(struct out *o, struct green_thread *t, bool live)
     for (int i = 0; r >= 0 && i < FRAMES; i++) {
         unw_word_t ip = 0, off = 0;
         char name[256];
-        unw_get_reg(&cur, UNW_REG_IP, &ip);
+        unw->get_reg(&cur, UNW_REG_IP, &ip);
         if (ip == 0)
             break;
-        if (unw_get_proc_name(&cur, name, sizeof name, &off) != 0)
+        if (unw->get_proc_name(&cur, name, sizeof name, &off) != 0)
             name[0] = 0;
         Dl_info dl;
         const char *mod = dladdr((void *)(uintptr_t)(ip - (i > 0)), &dl) &&
@@ -320,7 +321,7 @@ static void backtrace(struct out *o, struct green_thread *t, bool live)
             putf(o, "    #%-2d 0x%016lx %s+0x%lx (%s)\n", i, (unsigned long)ip,
                  name[0] ? name : "?", (unsigned long)off, mod ? mod : "?");
         }
-        if (unw_step(&cur) <= 0)
+        if (unw->step(&cur) <= 0)
             break;
     }
     if (o->json)

@@ -223,12 +223,14 @@ int green__intr_sigaction(int sig, const struct sigaction *act,
     struct act *a = &acts[sig];
     struct sigaction k, kold;
     const struct green__real *real = green__reals();
+    bool tramp = act && is_fn((uintptr_t)act->sa_handler);
+    if (tramp)
+        green__real_init();  /* no first dlsym inside the trampoline */
     note_main(green__tls_hub);
     green__oslock_lock(&lock);
     uintptr_t fn = atomic_load(&a->fn);
     int flags = atomic_load(&a->flags);
     bool ours = atomic_load(&a->ours);
-    bool tramp = act && is_fn((uintptr_t)act->sa_handler);
     if (tramp) {
         /* The table first: the trampoline may run as soon as the kernel
          * has it. */
@@ -272,6 +274,7 @@ int green__intr_adopt(int sig)
     struct act *a = &acts[sig];
     struct sigaction k;
     int saved = errno, r = 0;
+    green__real_init();  /* as in green__intr_sigaction */
     green__oslock_lock(&lock);
     if (green__real.sigaction(sig, NULL, &k) < 0) {
         r = -errno;

@@ -1,6 +1,7 @@
 /* Logging, backtraces and the two error exits of the library. Everything
  * here is async-signal-safe in practice: a stack buffer, vsnprintf without
- * floating point, write(2), and libunwind's local unwinder. */
+ * floating point, write(2), and libunwind's local unwinder (loaded
+ * beforehand wherever a signal handler may want it: unwinder.h). */
 #include "log.h"
 
 #include <errno.h>
@@ -9,12 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
+#include "green-build.h"
 #include "common.h"
 #include "config.h"
 #include "hub.h"
+#include "unwinder.h"
 
 static void put(const char *buf, size_t len)
 {
@@ -66,15 +66,20 @@ void green__say(const char *fmt, ...)
 
 void green__log_backtrace(void *uc, int signal_frame)
 {
+    const struct green__unw *unw = green__unwind_load();
     unw_context_t here;
     unw_cursor_t cur;
     int r;
+    if (!unw) {
+        green__say("  (no backtrace: cannot load " GREEN_UNWIND_SONAME ")");
+        return;
+    }
     if (uc) {
-        r = unw_init_local2(&cur, (unw_context_t *)uc,
-                            signal_frame ? UNW_INIT_SIGNAL_FRAME : 0);
+        r = unw->init_local2(&cur, (unw_context_t *)uc,
+                             signal_frame ? UNW_INIT_SIGNAL_FRAME : 0);
     } else {
-        unw_getcontext(&here);
-        r = unw_init_local(&cur, &here);
+        getcontext((ucontext_t *)&here);
+        r = unw->init_local(&cur, &here);
     }
     if (r < 0) {
         green__say("  (no backtrace: libunwind error %d)", r);
@@ -83,15 +88,15 @@ void green__log_backtrace(void *uc, int signal_frame)
     for (int i = 0; i < 64; i++) {
         unw_word_t ip = 0, off = 0;
         char name[128];
-        unw_get_reg(&cur, UNW_REG_IP, &ip);
+        unw->get_reg(&cur, UNW_REG_IP, &ip);
         if (ip == 0)
             break;
-        if (unw_get_proc_name(&cur, name, sizeof name, &off) == 0)
+        if (unw->get_proc_name(&cur, name, sizeof name, &off) == 0)
             green__say("  #%-2d 0x%016lx %s+0x%lx", i, (unsigned long)ip, name,
                 (unsigned long)off);
         else
             green__say("  #%-2d 0x%016lx ?", i, (unsigned long)ip);
-        if (unw_step(&cur) <= 0)
+        if (unw->step(&cur) <= 0)
             break;
     }
 }

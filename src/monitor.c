@@ -21,8 +21,6 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <ucontext.h>
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -35,6 +33,7 @@
 #include "oslock.h"
 #include "real.h"
 #include "thread.h"
+#include "unwinder.h"
 
 static int64_t last_report;   /* green_now() of the last report */
 static unsigned suppressed;   /* episodes not reported since */
@@ -120,13 +119,14 @@ static bool after_call(uintptr_t ret)
 static bool proc_name(uintptr_t pc, char *name, size_t n, unw_word_t *off)
 {
 #if defined(__x86_64__)
+    const struct green__unw *unw = green__unwind_load();
     unw_context_t ctx;
     unw_cursor_t cur;
-    if (unw_getcontext(&ctx) != 0)
+    if (!unw || getcontext((ucontext_t *)&ctx) != 0)
         return false;
     ((ucontext_t *)&ctx)->uc_mcontext.gregs[REG_RIP] = (greg_t)pc;
-    return unw_init_local(&cur, &ctx) == 0 &&
-           unw_get_proc_name(&cur, name, n, off) == 0;
+    return unw->init_local(&cur, &ctx) == 0 &&
+           unw->get_proc_name(&cur, name, n, off) == 0;
 #else
     (void)pc, (void)name, (void)n, (void)off;
     return false;

@@ -9,6 +9,7 @@
 #include "hub.h"
 #include "log.h"
 #include "real.h"
+#include "unwinder.h"
 
 #define ALTSTACK_SIZE (64 * 1024)
 
@@ -64,6 +65,12 @@ void green__overflow_init_thread(struct green__stack *alt)
 {
     static atomic_flag installed;
     if (!atomic_flag_test_and_set(&installed)) {
+        /* The report walks the stack inside the handler, where libunwind
+         * cannot be loaded safely: load it now. And, since threads and
+         * signal handlers are about to run, the rest of the real table:
+         * no first dlsym inside a handler or on a small stack. */
+        green__unwind_load();
+        green__real_init();
         struct sigaction sa = {.sa_sigaction = on_segv,
                                .sa_flags = SA_SIGINFO | SA_ONSTACK};
         sigemptyset(&sa.sa_mask);

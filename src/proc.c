@@ -17,6 +17,21 @@
 #include "stats.h"
 #include "wait.h"
 
+__thread bool green__tls_vfork __attribute__((tls_model("initial-exec")));
+
+bool green__proc_vfork_begin(void)
+{
+    if (atomic_load(&green__fdtab_live))
+        return false;
+    green__tls_vfork = true;
+    return true;
+}
+
+void green__proc_vfork_end(void)
+{
+    green__tls_vfork = false;
+}
+
 /* One wait call: wait4's arguments, or waitid's (info is never NULL in
  * here: a NULL one is replaced, since WNOHANG's "nothing yet" only shows
  * in si_pid). */

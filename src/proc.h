@@ -43,4 +43,28 @@ int green__proc_waitid(idtype_t type, id_t id, siginfo_t *info, int options,
  * cleans up first (system, pclose). Otherwise as green__proc_wait4. */
 pid_t green__proc_wait_plain(pid_t pid, int *status, int flags);
 
+/* vfork. A vfork child runs on its parent's memory, stack and TLS until
+ * it execs or exits, so a real one is made only while nothing green has
+ * run in the process: no hub has ever existed (green__fdtab_live is
+ * still false), so no loop, watcher, fd entry or green thread is there
+ * for the child's wrappers to touch, and each passes straight through.
+ * Otherwise vfork is fork (docs/processes.md).
+ *
+ * green__proc_vfork_begin says whether a real vfork may be made, and if
+ * so marks the calling thread as a vfork child's until its parent, back
+ * from the call, ends the mark with green__proc_vfork_end: the child sees
+ * the mark (the parent's thread is suspended meanwhile, and other threads
+ * do not see this one's TLS), and the signal wrappers then leave the
+ * parent's handler table alone (green__proc_vfork_child). */
+bool green__proc_vfork_begin(void);
+void green__proc_vfork_end(void);
+
+extern __thread bool green__tls_vfork
+    __attribute__((tls_model("initial-exec")));
+
+static inline bool green__proc_vfork_child(void)
+{
+    return green__tls_vfork;
+}
+
 #endif

@@ -9,9 +9,19 @@
  * everything malloc could need is resolved.
  *
  * Resolution is lazy (wrappers run first: docs/design.md G5) and safe
- * on any OS thread; green__real_init() returns at once once done. */
+ * on any OS thread. Where the build has stubs (GREEN_LAZY_REALS: x86_64,
+ * src/arch/x86_64/realstub.S), each row starts at a stub of its own that
+ * resolves that row on its first call, so a process pays only for the
+ * functions it calls; elsewhere the first use resolves the whole table.
+ *
+ * The list is also read by the stubs' assembly (__ASSEMBLER__), which
+ * sees only GREEN__REAL_SYMBOLS. */
 #ifndef GREEN_SRC_REAL_H
 #define GREEN_SRC_REAL_H
+
+#include "green-build.h"
+
+#ifndef __ASSEMBLER__
 
 #include <fcntl.h>
 #include <grp.h>
@@ -40,6 +50,7 @@
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
+#endif
 
 #define GREEN__REAL_SYMBOLS(X)        \
     X(read, NULL)                     \
@@ -248,6 +259,7 @@
     X(close_range, NULL)              \
     X(epoll_pwait2, NULL)
 
+#ifndef __ASSEMBLER__
 /* The resolver's query calls, declared as <resolv.h> does (including it
  * here would bring its many short macros, such as putlong, everywhere). */
 struct __res_state;
@@ -278,15 +290,26 @@ struct green__real {
 extern struct green__real green__real;
 extern atomic_bool green__real_ready;
 
-/* Resolves the table, once. */
+/* Resolves every row not resolved yet: at once, rather than on first
+ * use. For what runs where a first dlsym would be unsafe, such as a
+ * signal handler (src/intr.c calls it before it installs a trampoline,
+ * src/overflow.c when the first hub is made). Returns at once once done. */
 void green__real_init(void);
 
+#if GREEN_LAZY_REALS
+/* Every row is callable from the start (its stub resolves it): nothing
+ * to make sure of. */
+static inline void green__real_ensure(void)
+{
+}
+#else
 static inline void green__real_ensure(void)
 {
     if (__builtin_expect(
             !atomic_load_explicit(&green__real_ready, memory_order_acquire), 0))
         green__real_init();
 }
+#endif
 
 /* The one way to reach a real function: the table, resolved. Costs what
  * green__real_ensure() costs, one predictable branch:
@@ -304,12 +327,20 @@ static inline const struct green__real *green__reals(void)
     return &green__real;
 }
 
-/* The table's rows, for --check and the export test. */
+/* The table's rows, for --check and the export test: text in place,
+ * not pointers, so that the dynamic linker has nothing to relocate in
+ * them at every start. version is the list's spelling of it, stringified:
+ * "NULL" for the default version, else the quoted name ("\"GLIBC_2.17\"");
+ * green__real_version() reads it. */
 struct green__real_row {
-    const char *name;
-    const char *version;
+    char name[40];  /* a longer one is a compile-time warning */
+    char version[18];
 };
+
+/* The version row i names for dlvsym, into buf; NULL for the default. */
+const char *green__real_version(unsigned i, char buf[18]);
 extern const struct green__real_row green__real_rows[];
 extern const unsigned green__real_nrows;
 
+#endif /* __ASSEMBLER__ */
 #endif

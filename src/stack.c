@@ -14,6 +14,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -110,8 +112,34 @@ void green__stack_unmap(const struct green__stack *s)
     atomic_fetch_sub(&guarded_count, 1);
 }
 
-/* Carves one stack of `size` usable bytes from a slab. Called under lock. */
-static int carve(size_t size, struct green__stack *out)
+#define SLAB_STACKS 256
+#define POPULATE_BATCH 32  /* stacks whose top page one call commits */
+
+/* Commits the top `hot` bytes of the next n stacks to be carved in one
+ * system call (process_madvise with MADV_POPULATE_WRITE, on this
+ * process), instead of a page fault or two at each spawn: every thread
+ * writes its struct, TLS block and first frames there first, so this
+ * commits nothing that those threads would not, but for the rest of a
+ * batch left behind when a stack of another size starts a new slab. A fault costs about 3 us in a nested VM; a
+ * batch pays the entry into the kernel once (docs/BENCHMARKS.md, scale).
+ * Where the kernel refuses (before Linux 6.14, PIDFD_SELF), the faults
+ * stay. Called under lock. */
+static void populate_tops(char *base, size_t stride, size_t n, size_t hot)
+{
+    static struct iovec iov[POPULATE_BATCH];  /* under lock: off the stack */
+    static bool refused;
+    if (refused)
+        return;
+    for (size_t i = 0; i < n; i++)
+        iov[i] = (struct iovec){base + (i + 1) * stride - hot, hot};
+    if (syscall(SYS_process_madvise, -10000 /* PIDFD_SELF_THREAD */, iov, n,
+                23 /* MADV_POPULATE_WRITE */, 0) < 0)
+        refused = true;
+}
+
+/* Carves one stack of `size` usable bytes from a slab, whose top `hot`
+ * bytes are committed in batches. Called under lock. */
+static int carve(size_t size, size_t hot, struct green__stack *out)
 {
     for (size_t i = slab.nfree; i-- > 0;) {
         if ((size_t)(slab.free[i].hi - slab.free[i].lo) == size) {
@@ -122,7 +150,7 @@ static int carve(size_t size, struct green__stack *out)
     }
     size_t stride = size + page_size();
     if (slab.stride != stride || slab.next + stride > slab.end) {
-        size_t bytes = stride * 256;
+        size_t bytes = stride * SLAB_STACKS;
         char *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (base == MAP_FAILED)
@@ -131,6 +159,12 @@ static int carve(size_t size, struct green__stack *out)
         slab.end = base + bytes;
         slab.stride = stride;
     }
+    size_t carved = (size_t)(slab.next - (slab.end - stride * SLAB_STACKS)) /
+                    stride;
+    if (carved % POPULATE_BATCH == 0)
+        populate_tops(slab.next, stride,
+                      SLAB_STACKS - carved < POPULATE_BATCH
+                          ? SLAB_STACKS - carved : POPULATE_BATCH, hot);
     char *lo = slab.next + page_size();
     slab.next += stride;
     *out = (struct green__stack){.lo = lo, .hi = lo + size,
@@ -159,7 +193,8 @@ int green__stack_alloc(struct green__stack_cache *c, size_t size,
         green__stack_map(size, out) == 0)
         return 0;
     green__oslock_lock(&lock);
-    int r = carve(size, out);
+    size_t hot = round_pages(c && c->hot ? c->hot : 1);
+    int r = carve(size, hot < size ? hot : size, out);
     green__oslock_unlock(&lock);
     return r;
 }

@@ -32,6 +32,9 @@ struct green__stack {
 struct green__stack_cache {
     struct green__stack_free *head;  /* free stacks, most recent first */
     unsigned count;
+    size_t hot;  /* bytes at the top that a new thread writes at once (its
+                    TLS block, thread.c): committed in batches for new slab
+                    stacks; 0 for the top page alone */
 };
 
 /* Gets a stack with at least `size` usable bytes (rounded up to pages),

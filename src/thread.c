@@ -185,6 +185,7 @@ green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
     } else {
         if (size <= ((size_t)1 << 40))
             size += tls_size;
+        h->stacks.hot = tls_size;  /* committed ahead with the top page */
         int r = green__stack_alloc(&h->stacks, size, &s);
         if (r < 0)
             return errno = r == -EINVAL ? EINVAL : EAGAIN, NULL;
