@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cancel.h"
+#include "fiber_san.h"
 #include "green.h"
 #include "intr.h"
 #include "key.h"
@@ -314,32 +315,38 @@ GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
     return -green__once(once, fn);
 }
 
-/* Keys; the C11 tss_* (c11.c) call these: a tss_t is a pthread_key_t. */
+/* Keys; the C11 tss_* (c11.c) call these: a tss_t is a pthread_key_t.
+ * A sanitizer runtime's own keys hold state of the OS thread: glibc's. */
+static inline bool runtime_key(const void *caller)
+{
+    return green__unlikely(green__san_caller(caller));
+}
+
 GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
                                         void (*destructor)(void *))
 {
-    if (!green__sync_gate())
+    if (!green__sync_gate() || runtime_key(__builtin_return_address(0)))
         return green__real.pthread_key_create(key, destructor);
     return -green__key_create(key, destructor);
 }
 
 GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
 {
-    if (!green__sync_gate())
+    if (!green__sync_gate() || runtime_key(__builtin_return_address(0)))
         return green__real.pthread_key_delete(key);
     return -green__key_delete(key);
 }
 
 GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
 {
-    if (!green__sync_gate())
+    if (!green__sync_gate() || runtime_key(__builtin_return_address(0)))
         return green__real.pthread_getspecific(key);
     return green_getspecific(key);
 }
 
 GREEN__INTERPOSE int pthread_setspecific(pthread_key_t key, const void *value)
 {
-    if (!green__sync_gate())
+    if (!green__sync_gate() || runtime_key(__builtin_return_address(0)))
         return green__real.pthread_setspecific(key, value);
     return -green__setspecific(key, value);
 }

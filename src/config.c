@@ -14,6 +14,7 @@
 #include <sys/auxv.h>
 
 #include "common.h"
+#include "fiber_san.h"
 #include "log.h"
 
 #define KIB 1024ul
@@ -27,6 +28,10 @@ struct green__config green__config = {
     .guarded_stacks = -1,
     .inherit = 1,
     .offload_threads = 256,
+    /* A sanitizer's runtime keeps its per-thread state behind the thread
+     * pointer, one per OS thread: own TLS blocks would hide it from the
+     * green threads (docs/design.md, "Sanitizers"). */
+    .tls_shared = GREEN__SANITIZED,
 };
 
 /* Every variable libgreen reads; any other GREEN_* gets a warning. */

@@ -18,6 +18,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "fiber_san.h"
 #include "oslock.h"
 
 /* What a cached stack keeps about itself, at the top of its own memory
@@ -106,6 +107,7 @@ int green__stack_map(size_t size, struct green__stack *out)
 void green__stack_unmap(const struct green__stack *s)
 {
     size_t page = page_size();
+    green__san_stack_reuse(s->lo, (size_t)(s->hi - s->lo));
     munmap(s->lo - page, (size_t)(s->hi - s->lo) + page);
     atomic_fetch_sub(&guarded_count, 1);
 }
@@ -190,6 +192,7 @@ static void release(const struct green__stack *s)
 void green__stack_free(struct green__stack_cache *c,
                        const struct green__stack *s)
 {
+    green__san_stack_reuse(s->lo, (size_t)(s->hi - s->lo));
     if (s->user)
         return;
     if (c && c->count < green__config.stack_cache) {

@@ -43,6 +43,7 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     t->scope_deadline = GREEN_NEVER;
     t->stack.canary = green__stack_zero;
     t->tp = green__tp_get();
+    green__san_adopt(&t->san);
 }
 
 struct green_thread *green__self(void)
@@ -75,9 +76,11 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (green__unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
     green__sigmask_switch(h, t, &h->first);
+    green__san_leave(&t->san, &h->sched_san, t != &h->first);
     if (t->tp != h->first.tp)
         green__tp_set(h->first.tp);
     green__switch(&t->sp, h->sched_sp);
+    green__san_enter(&t->san);
     green__reals()->pthread_exit(t->result);  /* not the wrapper: this OS thread */
     __builtin_unreachable();
 }
@@ -85,6 +88,7 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
 static void entry(void *arg)
 {
     struct green_thread *t = arg;
+    green__san_enter(&t->san);
     if (t->tp != t->hub->first.tp)
         green__tls_start();
     errno = 0;  /* a new thread's errno starts at 0, as an OS thread's */
@@ -105,6 +109,7 @@ static void thread_free(struct green_thread *t, bool detached)
         green__tls_free(t->tp);
     if (t->tid_known)
         green__tid_forget(t);
+    green__san_free(&t->san);
     green__stack_free(h ? &h->stacks : NULL, &s);
 }
 
@@ -179,6 +184,7 @@ green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
     if (attr && attr->name)
         green_setname(t, attr->name);
     t->sp = green__context_make(s.lo, stack_top, entry, t);
+    green__san_make(&t->san, s.lo, (size_t)(stack_top - s.lo));
     h->live++;
     green__sigmask_inherit(h, t);
     h->stats.spawned++;
