@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "fiber_san.h"
@@ -160,6 +161,11 @@ void green__config_load(void)
     static atomic_int state;  /* 0 unread, 1 reading, 2 done */
     int expect = 0;
     if (atomic_load_explicit(&state, memory_order_acquire) == 2)
+        return;
+    /* Before libc's own start-up (a program's preinit_array, where ASan
+     * starts and makes its pthread keys) there is no environment yet:
+     * the defaults stand, and the next call reads it. */
+    if (!environ)
         return;
     if (!atomic_compare_exchange_strong(&state, &expect, 1)) {
         while (atomic_load(&state) != 2)
