@@ -12,7 +12,7 @@
 #include <sanitizer/common_interface_defs.h>
 
 static uintptr_t base, lo;
-static atomic_uintptr_t hi;  /* 0: not looked up; 1: no shared runtime */
+static atomic_uintptr_t hi; /* 0: not looked up; 1: no shared runtime */
 
 static int find(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -20,7 +20,7 @@ static int find(struct dl_phdr_info *info, size_t size, void *arg)
     if (info->dlpi_addr != base)
         return 0;
     if (!info->dlpi_name || !info->dlpi_name[0])
-        return 1;  /* the program itself: the runtime is linked into it */
+        return 1; /* the program itself: the runtime is linked into it */
     uintptr_t l = 0, h = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *p = &info->dlpi_phdr[i];

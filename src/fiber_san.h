@@ -123,8 +123,7 @@ static inline void green__san_leave(struct green__san *from,
 {
 #ifdef GREEN__ASAN
     to->from = from->size ? NULL : from;
-    __sanitizer_start_switch_fiber(ends ? NULL : &from->fake, to->lo,
-                                   to->size);
+    __sanitizer_start_switch_fiber(ends ? NULL : &from->fake, to->lo, to->size);
 #endif
 #ifdef GREEN__TSAN
     __tsan_switch_to_fiber(to->fiber, 0);
@@ -141,7 +140,7 @@ static inline void green__san_enter(struct green__san *self)
     size_t size;
     __sanitizer_finish_switch_fiber(self->fake, &lo, &size);
     self->fake = NULL;
-    if (self->from) {  /* the switcher was on its OS thread's own stack */
+    if (self->from) { /* the switcher was on its OS thread's own stack */
         self->from->lo = lo;
         self->from->size = size;
         self->from = NULL;
