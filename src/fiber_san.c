@@ -11,6 +11,8 @@
 
 #include <sanitizer/common_interface_defs.h>
 
+#include "real.h"
+
 static uintptr_t base, lo;
 static atomic_uintptr_t hi; /* 0: not looked up; 1: no shared runtime */
 
@@ -37,7 +39,7 @@ static int find(struct dl_phdr_info *info, size_t size, void *arg)
     return 1;
 }
 
-bool green__san_caller(const void *ret)
+const struct green__real *green__san_runtime(const void *ret)
 {
     uintptr_t h = atomic_load_explicit(&hi, memory_order_acquire);
     if (!h) {
@@ -54,7 +56,9 @@ bool green__san_caller(const void *ret)
         if (!h)
             atomic_store_explicit(&hi, h = 1, memory_order_release);
     }
-    return (uintptr_t)ret >= lo && (uintptr_t)ret < h;
+    if ((uintptr_t)ret < lo || (uintptr_t)ret >= h)
+        return NULL;
+    return green__reals();
 }
 #endif
 

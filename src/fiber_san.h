@@ -36,6 +36,11 @@
 #if defined(__SANITIZE_THREAD__) && !defined(GREEN__TSAN)
 #define GREEN__TSAN 1
 #endif
+/* src/meson.build builds a few files of a TSan build without TSan, and
+ * says so: they are still part of a sanitized build. */
+#if defined(GREEN__EARLY_TSAN) && !defined(GREEN__TSAN)
+#define GREEN__TSAN 1
+#endif
 #if defined(GREEN__ASAN) || defined(GREEN__TSAN)
 #define GREEN__SANITIZED 1
 #else
@@ -55,6 +60,14 @@
 #define GREEN__NO_ASAN __attribute__((no_sanitize_address))
 #else
 #define GREEN__NO_ASAN
+#endif
+
+/* On a function that a sanitizer's own start-up may call (its pthread
+ * key calls): TSan cannot run instrumented code before it has started. */
+#ifdef GREEN__TSAN
+#define GREEN__NO_TSAN __attribute__((no_sanitize("thread")))
+#else
+#define GREEN__NO_TSAN
 #endif
 
 /* One context's side of a switch, as the sanitizers see it. */
@@ -159,18 +172,20 @@ static inline void green__san_stack_reuse(void *lo, size_t size)
     (void)lo, (void)size;
 }
 
-/* Whether ret, a return address, lies in the sanitizer's runtime (a
- * shared library: a runtime linked into the program is not told apart).
- * The runtime keeps its own per-OS-thread state in pthread keys (ASan's
- * current thread, TSan's thread finalizer), which green keys would make
- * per green thread; its calls get glibc's keys instead. */
+/* The real libc table if ret, a return address, lies in the sanitizer's
+ * runtime (a shared library: a runtime linked into the program is not
+ * told apart), else NULL. The runtime keeps its own per-OS-thread state
+ * in pthread keys (ASan's current thread, TSan's thread finalizer), which
+ * green keys would make per green thread; its calls get glibc's keys
+ * instead. Safe before TSan has started. */
+struct green__real;
 #if GREEN__SANITIZED
-bool green__san_caller(const void *ret);
+const struct green__real *green__san_runtime(const void *ret);
 #else
-static inline bool green__san_caller(const void *ret)
+static inline const struct green__real *green__san_runtime(const void *ret)
 {
     (void)ret;
-    return false;
+    return NULL;
 }
 #endif
 
