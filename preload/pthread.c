@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cancel.h"
+#include "fiber_san.h"
 #include "green.h"
 #include "intr.h"
 #include "key.h"
@@ -325,31 +326,52 @@ GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
     return -green__once(once, fn);
 }
 
-/* Keys; the C11 tss_* (c11.c) call these: a tss_t is a pthread_key_t. */
-GREEN__INTERPOSE int pthread_key_create(pthread_key_t *key,
-                                        void (*destructor)(void *))
+/* Keys; the C11 tss_* (c11.c) call these: a tss_t is a pthread_key_t.
+ * A sanitizer runtime's own keys hold state of the OS thread: glibc's,
+ * reached without TSan's instrumentation, since TSan makes its keys
+ * before it can run instrumented code (fiber_san.h). */
+
+GREEN__INTERPOSE GREEN__NO_TSAN int
+pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->pthread_key_create(key, destructor);
     if (!green__sync_gate())
         return green__real.pthread_key_create(key, destructor);
     return -green__key_create(key, destructor);
 }
 
-GREEN__INTERPOSE int pthread_key_delete(pthread_key_t key)
+GREEN__INTERPOSE GREEN__NO_TSAN int pthread_key_delete(pthread_key_t key)
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->pthread_key_delete(key);
     if (!green__sync_gate())
         return green__real.pthread_key_delete(key);
     return -green__key_delete(key);
 }
 
-GREEN__INTERPOSE void *pthread_getspecific(pthread_key_t key)
+GREEN__INTERPOSE GREEN__NO_TSAN void *pthread_getspecific(pthread_key_t key)
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->pthread_getspecific(key);
     if (!green__sync_gate())
         return green__real.pthread_getspecific(key);
     return green_getspecific(key);
 }
 
-GREEN__INTERPOSE int pthread_setspecific(pthread_key_t key, const void *value)
+GREEN__INTERPOSE GREEN__NO_TSAN int pthread_setspecific(pthread_key_t key,
+                                                        const void *value)
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->pthread_setspecific(key, value);
     if (!green__sync_gate())
         return green__real.pthread_setspecific(key, value);
     return -green__setspecific(key, value);

@@ -14,8 +14,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include "common.h"
+#include "fiber_san.h"
 #include "log.h"
 
 #define KIB 1024ul
@@ -29,6 +31,10 @@ struct green__config green__config = {
     .guarded_stacks = -1,
     .inherit = 1,
     .offload_threads = 256,
+    /* A sanitizer's runtime keeps its per-thread state behind the thread
+     * pointer, one per OS thread: own TLS blocks would hide it from the
+     * green threads (docs/design.md, "Sanitizers"). */
+    .tls_shared = GREEN__SANITIZED,
 };
 
 /* Every variable libgreen reads; any other GREEN_* gets a warning. One
@@ -196,6 +202,11 @@ void green__config_load(void)
     static atomic_int state;  /* 0 unread, 1 reading, 2 done */
     int expect = 0;
     if (atomic_load_explicit(&state, memory_order_acquire) == 2)
+        return;
+    /* Before libc's own start-up (a program's preinit_array, where ASan
+     * starts and makes its pthread keys) there is no environment yet:
+     * the defaults stand, and the next call reads it. */
+    if (!environ)
         return;
     if (!atomic_compare_exchange_strong(&state, &expect, 1)) {
         while (atomic_load(&state) != 2)

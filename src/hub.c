@@ -399,9 +399,11 @@ void green__hub_switch(struct green__hub *h)
     green__sigmask_switch(h, self, next ? next : &h->first);
     /* Nothing may touch TLS between these two: the stack is still this
      * thread's, the TLS already the next one's. */
+    green__san_leave(&self->san, next ? &next->san : &h->sched_san, false);
     if (tp != self->tp)
         green__tp_set(tp);
     green__switch(&self->sp, to);
+    green__san_enter(&self->san);
     errno = self->saved_errno;
 }
 
@@ -435,6 +437,7 @@ static void sleep_once(struct green__hub *h)
 static void sched_main(void *arg)
 {
     struct green__hub *h = arg;
+    green__san_enter(&h->sched_san);
     for (;;) {
         if (h->reap) {
             struct green_thread *t = h->reap;
@@ -454,9 +457,11 @@ static void sched_main(void *arg)
         count_switch(h);
         if (green__unlikely(green__config.stats))
             green__stats_ran(h, NULL);  /* its run starts now */
+        green__san_leave(&h->sched_san, &next->san, false);
         if (next->tp != h->first.tp)
             green__tp_set(next->tp);
         green__switch(&h->sched_sp, next->sp);
+        green__san_enter(&h->sched_san);
     }
 }
 
@@ -557,6 +562,7 @@ static void destroy(void *arg)
     ev_loop_destroy(h->loop);
     green__tls_internal--;
     green__stack_cache_drain(&h->stacks);
+    green__san_free(&h->sched_san);
     green__stack_unmap(&h->sched_stack);
     green__overflow_fini_thread(&h->altstack);
     free(h->ev);
@@ -681,6 +687,7 @@ static struct green__hub *create(void)
         goto err_loop;
     h->sched_sp = green__context_make(h->sched_stack.lo, h->sched_stack.hi,
                                       sched_main, h);
+    green__san_make(&h->sched_san, h->sched_stack.lo, SCHED_STACK);
     h->tid = green__tid_real();
     h->is_main = getpid() == h->tid;
     h->worker = worker_slot != 0;

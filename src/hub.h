@@ -52,6 +52,7 @@ struct green__hub {
                                        reads it from its own OS thread):
                                        a relaxed load and store each */
     void *sched_sp;                 /* scheduler context while suspended */
+    struct green__san sched_san;    /* fiber_san.h: the scheduler's */
     struct green_thread *reap;      /* ended thread for the scheduler */
     bool is_main;                   /* hub of the process's main thread */
     bool worker;                    /* an OS thread libgreen started to be

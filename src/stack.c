@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "fiber_san.h"
 #include "oslock.h"
 
 /* What a cached stack keeps about itself, at the top of its own memory
@@ -44,10 +45,13 @@ static struct {
 
 static size_t page_size(void)
 {
-    static size_t page;
-    if (!page)
-        page = (size_t)sysconf(_SC_PAGESIZE);
-    return page;
+    static atomic_size_t page;  /* hubs of several OS threads ask at once */
+    size_t p = atomic_load_explicit(&page, memory_order_relaxed);
+    if (!p) {
+        p = (size_t)sysconf(_SC_PAGESIZE);
+        atomic_store_explicit(&page, p, memory_order_relaxed);
+    }
+    return p;
 }
 
 static size_t round_pages(size_t n)
@@ -108,6 +112,7 @@ int green__stack_map(size_t size, struct green__stack *out)
 void green__stack_unmap(const struct green__stack *s)
 {
     size_t page = page_size();
+    green__san_stack_reuse(s->lo, (size_t)(s->hi - s->lo));
     munmap(s->lo - page, (size_t)(s->hi - s->lo) + page);
     atomic_fetch_sub(&guarded_count, 1);
 }
@@ -225,6 +230,7 @@ static void release(const struct green__stack *s)
 void green__stack_free(struct green__stack_cache *c,
                        const struct green__stack *s)
 {
+    green__san_stack_reuse(s->lo, (size_t)(s->hi - s->lo));
     if (s->user)
         return;
     if (c && c->count < green__config.stack_cache) {

@@ -62,6 +62,7 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     t->tp = green__tp_get();
     if (!h->worker)
         atomic_fetch_add(&alive, 1);
+    green__san_adopt(&t->san);
 }
 
 struct green_thread *green__self(void)
@@ -104,9 +105,11 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
     if (green__unlikely(!green__stack_intact(&t->stack)))
         green__overflow_report(t, NULL);
     green__sigmask_switch(h, t, &h->first);
+    green__san_leave(&t->san, &h->sched_san, t != &h->first);
     if (t->tp != h->first.tp)
         green__tp_set(h->first.tp);
     green__switch(&t->sp, h->sched_sp);
+    green__san_enter(&t->san);
     green__reals()->pthread_exit(t->result);  /* not the wrapper: this OS thread */
     __builtin_unreachable();
 }
@@ -115,6 +118,7 @@ static void entry(void *arg)
 {
     struct green_thread *t = arg;
     atomic_fetch_sub_explicit(&t->hub->unstarted, 1, memory_order_relaxed);
+    green__san_enter(&t->san);
     if (t->tp != t->hub->first.tp)
         green__tls_start();
     errno = 0;  /* a new thread's errno starts at 0, as an OS thread's */
@@ -135,6 +139,7 @@ static void thread_free(struct green_thread *t, bool detached)
         green__tls_free(t->tp);
     if (t->tid_known)
         green__tid_forget(t);
+    green__san_free(&t->san);
     green__stack_free(h ? &h->stacks : NULL, &s);
 }
 
@@ -218,6 +223,7 @@ green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
     if (attr && attr->name)
         green_setname(t, attr->name);
     t->sp = green__context_make(s.lo, stack_top, entry, t);
+    green__san_make(&t->san, s.lo, (size_t)(stack_top - s.lo));
     h->stats.spawned++;
     atomic_fetch_add(&alive, 1);
     atomic_fetch_add_explicit(&to->placed, 1, memory_order_relaxed);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fiber_san.h"
 #include "green.h"
 #include "stack.h"
 #include "why.h"
@@ -82,6 +83,7 @@ struct green_thread {
     } pattr;
     _Alignas(8) unsigned char timer[64]; /* wait.c: an ev_timer */
     struct green__stack stack;     /* unused (lo == NULL) for adopted ones */
+    struct green__san san;         /* fiber_san.h: its side of switches */
     size_t tls_size;               /* bytes at its top for the TLS block */
     char name[16];
     /* Diagnostics, after the fields a switch and a park read, so that

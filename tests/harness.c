@@ -1,6 +1,7 @@
 /* The test harness; see harness.h. */
 #include "harness.h"
 
+#include "fiber_san.h"
 #include "green.h"
 
 #include <dirent.h>
@@ -22,6 +23,16 @@ int harness_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+void harness_add_unsanitized(TCase *tc, const TTest *t, const char *why)
+{
+    if (!GREEN__SANITIZED) {
+        tcase_add_test(tc, t);
+        return;
+    }
+    printf("# skipped in a sanitized build: %s: %s\n", t->name, why);
+    fflush(stdout);  /* before Check forks */
 }
 
 int64_t harness_slack(int64_t base_ns)

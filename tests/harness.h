@@ -14,6 +14,11 @@
  * Returns main's exit status. */
 int harness_run(Suite *s);
 
+/* Adds test t to tc, unless the build is sanitized (fiber_san.h) and t
+ * cannot run so: then it prints a TAP comment that names t and says why,
+ * and t counts as neither passed nor failed. */
+void harness_add_unsanitized(TCase *tc, const TTest *t, const char *why);
+
 /* Milliseconds to nanoseconds. */
 #define MS(x) ((int64_t)(x) * 1000000)
 

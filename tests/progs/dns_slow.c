@@ -46,5 +46,6 @@ int main(int argc, char **argv)
     join_n(t, n);
     report_elapsed(t0);
     printf("%d of %d lookups right\n", atomic_load(&right), n);
+    free(t);
     return atomic_load(&right) == n ? 0 : 1;
 }

@@ -197,8 +197,16 @@ START_TEST(stack_other_segv_untouched)
 {
     struct harness_child c;
     harness_fork(null_deref, NULL, &c);
+#if GREEN__SANITIZED
+    /* The sanitizer's own SIGSEGV handler, there before ours, reports
+     * and exits (ASan with 1, TSan with 66). */
+    ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) != 0 &&
+                      strstr(c.err, "Sanitizer:DEADLYSIGNAL"),
+                  "status %#x, stderr: %s", c.status, c.err);
+#else
     ck_assert_msg(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGSEGV,
                   "status %#x, stderr: %s", c.status, c.err);
+#endif
     ck_assert_ptr_null(strstr(c.err, "overflow"));
 }
 END_TEST
@@ -210,7 +218,9 @@ int main(void)
     tcase_add_test(tc, stack_sizes_round_to_pages);
     tcase_add_test(tc, stack_cache_reuses);
     tcase_add_test(tc, stack_budget_then_slabs);
-    tcase_add_test(tc, stack_slab_memory_returned);
+    harness_add_unsanitized(tc, stack_slab_memory_returned,
+                            "resident memory includes the sanitizer's "
+                            "shadow memory");
     suite_add_tcase(s, tc);
     tc = tcase_create("overflow");
     tcase_add_test(tc, stack_guard_overflow_reported);
