@@ -18,6 +18,7 @@
 #include "key.h"
 #include "once.h"
 #include "pthr.h"
+#include "slice.h"
 #include "sync.h"
 
 GREEN__INTERPOSE int pthread_create(pthread_t *th, const pthread_attr_t *attr,
@@ -187,11 +188,11 @@ GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
     const struct green__real *real = green__reals();
     pthread_t os;
     if (green__pthr_os(th, &os) < 0)
-        return -green__pthr_kill_gone(sig);
+        return green__sliced(-green__pthr_kill_gone(sig));
     struct green_thread *t = green__pthr_signalled(th);
     if (t)
-        return green__intr_kill(t, sig, NULL);
-    return real->pthread_kill(os, sig);
+        return green__sliced(green__intr_kill(t, sig, NULL));
+    return green__sliced(real->pthread_kill(os, sig));
 }
 
 /* These fail with ESRCH for a thread that ended (green__pthr_os). */

@@ -29,6 +29,7 @@
 #include "ready.h"
 #include "real.h"
 #include "sigmask.h"
+#include "slice.h"
 #include "thread.h"
 #include "wait.h"
 
@@ -186,10 +187,12 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
     errno = saved;
     if (fn == (uintptr_t)SIG_DFL || fn == (uintptr_t)SIG_IGN)
         return;  /* changed on another OS thread meanwhile */
+    green__tls_handling++;  /* no time-slice yield inside (slice.h) */
     if (flags & SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))fn)(sig, si, uc);
     else
         ((void (*)(int))fn)(sig);
+    green__tls_handling--;
 }
 
 
@@ -354,10 +357,12 @@ static __attribute__((noinline)) void call_deferred(int sig,
     green__sigmask_set(SIG_BLOCK, &add, &old);
     ucontext_t uc;
     getcontext(&uc);
+    green__tls_handling++;
     if (d.flags & SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))d.fn)(sig, &d.info, &uc);
     else
         ((void (*)(int))d.fn)(sig);
+    green__tls_handling--;
     int saved = errno;
     green__sigmask_set(SIG_SETMASK, &old, NULL);  /* may run the next */
     errno = saved;

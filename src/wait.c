@@ -132,7 +132,10 @@ int green__park_flags(int64_t deadline, int flags)
     t->deadline = GREEN_NEVER;
     int r = take(t);
     if (r == -ECANCELED) {
-        if (flags & GREEN__NOCANCEL)
+        bool async = (flags & GREEN__ASYNC) &&
+                     atomic_load(&t->pcancel) ==
+                         (GREEN__PC_PENDING | GREEN__PC_ASYNC);
+        if ((flags & GREEN__NOCANCEL) && !async)
             return 0;  /* the kill stays pending, for a later wait */
         atomic_store(&t->cancel, 0);  /* delivered */
     }
