@@ -5,8 +5,8 @@
  * becomes glibc's error number. Objects keep glibc's layout: static
  * initializers and glibc's own *_init serve as they are. Results are glibc
  * 2.36's, in the order it checks; where glibc's answer is undefined behaviour
- * (a cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
- * src/ says EBUSY or EPERM rather than hang or corrupt. */
+ * (an rwlock unlocked by nobody) src/ says EPERM rather than corrupt; a
+ * cond or barrier destroyed under waiters waits for them, as glibc's. */
 #include "interpose.h"
 
 #include <errno.h>
@@ -149,7 +149,7 @@ GREEN__INTERPOSE int pthread_cond_destroy(pthread_cond_t *c)
 {
     if (real_cond(c))
         return green__real.pthread_cond_destroy(c);
-    return -green__cond_destroy(c);
+    return -green__cond_destroy(c, false);
 }
 
 /* The wait of every cond wrapper, after its checks and its cancellation
