@@ -107,11 +107,28 @@ static bool blocks(const struct green_thread *t, int sig)
     return t && sig < 65 && (t->sigmask & green__sigbit(sig));
 }
 
+/* The first live thread of h that does not block sig, as the kernel
+ * would find one; main if none does, or if the list is being changed
+ * (perhaps by the code this handler interrupted). */
+static struct green_thread *any_unblocked(struct green__hub *h, int sig)
+{
+    struct green_thread *found = &h->first;
+    if (!green__oslock_trylock(&h->threads_lock))
+        return found;
+    for (struct green_thread *t = h->threads; t; t = t->all_next)
+        if (t->state != GREEN__ENDED && !blocks(t, sig)) {
+            found = t;
+            break;
+        }
+    green__oslock_unlock(&h->threads_lock);
+    return found;
+}
+
 /* The green thread a signal is for (see intr.h), or NULL. A
  * process-directed one goes, as the kernel picks a thread, to one that
  * does not block it: the adopted context (main) first, then the thread in
- * sigsuspend or pause, then the one running; if all three block it, to
- * main, where it waits until main unblocks it. */
+ * sigsuspend or pause, then the one running, then any other; if all
+ * block it, to main, where it waits until main unblocks it. */
 static struct green_thread *target(int sig, const siginfo_t *si)
 {
     struct green__hub *h = green__tls_hub;
@@ -130,7 +147,7 @@ static struct green_thread *target(int sig, const siginfo_t *si)
         return t;
     if (h == green__tls_hub && h->current && !blocks(h->current, sig))
         return h->current;
-    return &h->first;
+    return any_unblocked(h, sig);
 }
 
 /* Leaves sig pending on t, keeping the handler the kernel chose (which

@@ -12,6 +12,7 @@
 
 #include "green.h"
 #include "hub.h"
+#include "intr.h"
 
 __thread unsigned green__tls_slice_calls
     __attribute__((tls_model("initial-exec")));
@@ -38,6 +39,11 @@ void green__slice_check(void)
     h->since_poll = (unsigned)h->poll_after; /* poll on the way */
     green__hub_ready(h, h->current);
     green__hub_switch(h);
+    struct green_thread *t = h->current;
+    if (green__unlikely(
+            atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
+            ~t->sigmask))
+        green__intr_raise(t); /* a signal left for it meanwhile, as park */
     seen_seq = atomic_load_explicit(&h->switch_seq, memory_order_relaxed);
     since = green_now();
 }
