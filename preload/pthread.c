@@ -321,6 +321,7 @@ GREEN__INTERPOSE int green__pthread_yield(void)
 
 GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
+    green__slice();
     if (!green__sync_gate())
         return green__real.pthread_once(once, fn);
     return -green__once(once, fn);
