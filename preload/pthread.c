@@ -213,6 +213,7 @@ GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
 GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
                                            struct sched_param *param)
 {
+    green__slice();
     pthread_t os;
     int r = green__pthr_os(th, &os);
     return r < 0 ? -r
@@ -222,6 +223,7 @@ GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
 GREEN__INTERPOSE int pthread_setschedparam(pthread_t th, int policy,
                                            const struct sched_param *param)
 {
+    green__slice();
     pthread_t os;
     int r = green__pthr_os(th, &os);
     return r < 0 ? -r

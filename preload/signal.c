@@ -23,6 +23,7 @@
 #include "intr.h"
 #include "overflow.h"
 #include "sigmask.h"
+#include "slice.h"
 #include "wait.h"
 
 /* Whether sig's action goes through the trampoline. */
@@ -146,6 +147,7 @@ GREEN__INTERPOSE int sigignore(int sig)
 GREEN__INTERPOSE int pthread_sigmask(int how, const sigset_t *set,
                                      sigset_t *old)
 {
+    green__slice();
     if (!green__sigmask_green())
         return green__reals()->pthread_sigmask(how, set, old);
     return -green__sigmask_set(how, set, old);
@@ -153,6 +155,7 @@ GREEN__INTERPOSE int pthread_sigmask(int how, const sigset_t *set,
 
 GREEN__INTERPOSE int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
+    green__slice();
     if (!green__sigmask_green())
         return green__reals()->sigprocmask(how, set, old);
     return (int)green__set_errno(green__sigmask_set(how, set, old));
