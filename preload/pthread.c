@@ -19,6 +19,7 @@
 #include "key.h"
 #include "once.h"
 #include "pthr.h"
+#include "slice.h"
 #include "sync.h"
 
 GREEN__INTERPOSE int pthread_create(pthread_t *th, const pthread_attr_t *attr,
@@ -188,11 +189,11 @@ GREEN__INTERPOSE int pthread_kill(pthread_t th, int sig)
     const struct green__real *real = green__reals();
     pthread_t os;
     if (green__pthr_os(th, &os) < 0)
-        return -green__pthr_kill_gone(sig);
+        return green__sliced(-green__pthr_kill_gone(sig));
     struct green_thread *t = green__pthr_signalled(th);
     if (t)
-        return green__intr_kill(t, sig, NULL);
-    return real->pthread_kill(os, sig);
+        return green__sliced(green__intr_kill(t, sig, NULL));
+    return green__sliced(real->pthread_kill(os, sig));
 }
 
 /* These fail with ESRCH for a thread that ended (green__pthr_os). */
@@ -213,6 +214,7 @@ GREEN__INTERPOSE int pthread_sigqueue(pthread_t th, int sig,
 GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
                                            struct sched_param *param)
 {
+    green__slice();
     pthread_t os;
     int r = green__pthr_os(th, &os);
     return r < 0 ? -r
@@ -222,6 +224,7 @@ GREEN__INTERPOSE int pthread_getschedparam(pthread_t th, int *policy,
 GREEN__INTERPOSE int pthread_setschedparam(pthread_t th, int policy,
                                            const struct sched_param *param)
 {
+    green__slice();
     pthread_t os;
     int r = green__pthr_os(th, &os);
     return r < 0 ? -r
@@ -321,6 +324,7 @@ GREEN__INTERPOSE int green__pthread_yield(void)
 
 GREEN__INTERPOSE int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
+    green__slice();
     if (!green__sync_gate())
         return green__real.pthread_once(once, fn);
     return -green__once(once, fn);

@@ -14,6 +14,7 @@
 #include "cancel.h"
 #include "kept.h"
 #include "sem.h"
+#include "slice.h"
 #include "sync.h"
 #include "wait.h"
 
@@ -67,6 +68,7 @@ static int kept_wait(sem_t *s, clockid_t clock, const struct timespec *at)
 
 GREEN__INTERPOSE int sem_wait(sem_t *s)
 {
+    green__slice();
     if (kept_sem(s))
         return kept_wait(s, CLOCK_REALTIME, NULL);
     if (real_sem(s))
@@ -112,6 +114,7 @@ GREEN__INTERPOSE int sem_clockwait(sem_t *s, clockid_t clock,
 
 GREEN__INTERPOSE int sem_trywait(sem_t *s)
 {
+    green__slice();
     if (real_sem(s))
         return green__real.sem_trywait(s);
     return (int)green__set_errno(green__sem_trywait(s));
@@ -120,12 +123,13 @@ GREEN__INTERPOSE int sem_trywait(sem_t *s)
 GREEN__INTERPOSE int sem_post(sem_t *s)
 {
     if (real_sem(s))
-        return green__real.sem_post(s);
-    return (int)green__set_errno(green__sem_post(s));
+        return green__sliced(green__real.sem_post(s));
+    return green__sliced((int)green__set_errno(green__sem_post(s)));
 }
 
 GREEN__INTERPOSE int sem_getvalue(sem_t *restrict s, int *restrict value)
 {
+    green__slice();
     if (real_sem(s))
         return green__real.sem_getvalue(s, value);
     return (int)green__set_errno(green__sem_getvalue(s, value));

@@ -24,6 +24,7 @@
 #include "overflow.h"
 #include "proc.h"
 #include "sigmask.h"
+#include "slice.h"
 #include "wait.h"
 
 /* Whether sig's action goes through the trampoline. Not in a vfork
@@ -149,6 +150,7 @@ GREEN__INTERPOSE int sigignore(int sig)
 GREEN__INTERPOSE int pthread_sigmask(int how, const sigset_t *set,
                                      sigset_t *old)
 {
+    green__slice();
     if (!green__sigmask_green())
         return green__reals()->pthread_sigmask(how, set, old);
     return -green__sigmask_set(how, set, old);
@@ -156,6 +158,7 @@ GREEN__INTERPOSE int pthread_sigmask(int how, const sigset_t *set,
 
 GREEN__INTERPOSE int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
+    green__slice();
     if (!green__sigmask_green())
         return green__reals()->sigprocmask(how, set, old);
     return (int)green__set_errno(green__sigmask_set(how, set, old));

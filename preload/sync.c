@@ -5,8 +5,8 @@
  * becomes glibc's error number. Objects keep glibc's layout: static
  * initializers and glibc's own *_init serve as they are. Results are glibc
  * 2.36's, in the order it checks; where glibc's answer is undefined behaviour
- * (a cond or barrier destroyed under waiters, an rwlock unlocked by nobody)
- * src/ says EBUSY or EPERM rather than hang or corrupt. */
+ * (an rwlock unlocked by nobody) src/ says EPERM rather than corrupt; a
+ * cond or barrier destroyed under waiters waits for them, as glibc's. */
 #include "interpose.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "mutex.h"
 #include "once.h"
 #include "rwlock.h"
+#include "slice.h"
 #include "spin.h"
 #include "sync.h"
 #include "wait.h"
@@ -52,6 +53,7 @@ GREEN__INTERPOSE int pthread_mutex_destroy(pthread_mutex_t *m)
 
 GREEN__INTERPOSE int pthread_mutex_lock(pthread_mutex_t *m)
 {
+    green__slice();
     if (real_mutex(m))
         return kept_here() ? -green__kept_mutex_lock(m, CLOCK_REALTIME, NULL)
                            : green__real.pthread_mutex_lock(m);
@@ -60,6 +62,7 @@ GREEN__INTERPOSE int pthread_mutex_lock(pthread_mutex_t *m)
 
 GREEN__INTERPOSE int pthread_mutex_trylock(pthread_mutex_t *m)
 {
+    green__slice();
     if (real_mutex(m))
         return kept_here() ? -green__kept_mutex_trylock(m)
                            : green__real.pthread_mutex_trylock(m);
@@ -110,9 +113,9 @@ GREEN__INTERPOSE int pthread_mutex_clocklock(pthread_mutex_t *m,
 GREEN__INTERPOSE int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     if (real_mutex(m))
-        return kept_here() ? -green__kept_mutex_unlock(m)
-                           : green__real.pthread_mutex_unlock(m);
-    return -green__mutex_unlock(m);
+        return green__sliced(kept_here() ? -green__kept_mutex_unlock(m)
+                                         : green__real.pthread_mutex_unlock(m));
+    return green__sliced(-green__mutex_unlock(m));
 }
 
 /* Only a robust mutex can be inconsistent, and those are glibc's; for
@@ -146,7 +149,7 @@ GREEN__INTERPOSE int pthread_cond_destroy(pthread_cond_t *c)
 {
     if (real_cond(c))
         return green__real.pthread_cond_destroy(c);
-    return -green__cond_destroy(c);
+    return -green__cond_destroy(c, false);
 }
 
 /* The wait of every cond wrapper, after its checks and its cancellation
@@ -231,15 +234,15 @@ GREEN__INTERPOSE int pthread_cond_clockwait(pthread_cond_t *c,
 GREEN__INTERPOSE int pthread_cond_signal(pthread_cond_t *c)
 {
     if (real_cond(c))
-        return green__real.pthread_cond_signal(c);
-    return -green__cond_signal(c);
+        return green__sliced(green__real.pthread_cond_signal(c));
+    return green__sliced(-green__cond_signal(c));
 }
 
 GREEN__INTERPOSE int pthread_cond_broadcast(pthread_cond_t *c)
 {
     if (real_cond(c))
-        return green__real.pthread_cond_broadcast(c);
-    return -green__cond_broadcast(c);
+        return green__sliced(green__real.pthread_cond_broadcast(c));
+    return green__sliced(-green__cond_broadcast(c));
 }
 
 /* ---- Read-write locks -------------------------------------------------- */
@@ -294,6 +297,7 @@ GREEN__INTERPOSE int pthread_rwlock_destroy(pthread_rwlock_t *l)
 
 GREEN__INTERPOSE int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
+    green__slice();
     if (real_rwlock(l))
         return kept_rw(l, false, CLOCK_REALTIME, NULL);
     return -green__rwlock_rdlock(l, GREEN_NEVER, GREEN__NOCANCEL);
@@ -301,6 +305,7 @@ GREEN__INTERPOSE int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 
 GREEN__INTERPOSE int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
+    green__slice();
     if (real_rwlock(l))
         return kept_rw(l, true, CLOCK_REALTIME, NULL);
     return -green__rwlock_wrlock(l, GREEN_NEVER, GREEN__NOCANCEL);
@@ -308,6 +313,7 @@ GREEN__INTERPOSE int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 
 GREEN__INTERPOSE int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
+    green__slice();
     if (real_rwlock(l))
         return kept_rw_try(l, false);
     return -green__rwlock_tryrdlock(l);
@@ -315,6 +321,7 @@ GREEN__INTERPOSE int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 GREEN__INTERPOSE int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
+    green__slice();
     if (real_rwlock(l))
         return kept_rw_try(l, true);
     return -green__rwlock_trywrlock(l);
@@ -373,9 +380,9 @@ GREEN__INTERPOSE int pthread_rwlock_clockwrlock(pthread_rwlock_t *l,
 GREEN__INTERPOSE int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
     if (real_rwlock(l))
-        return kept_here() ? -green__kept_rwlock_unlock(l)
-                           : green__real.pthread_rwlock_unlock(l);
-    return -green__rwlock_unlock(l);
+        return green__sliced(kept_here() ? -green__kept_rwlock_unlock(l)
+                                         : green__real.pthread_rwlock_unlock(l));
+    return green__sliced(-green__rwlock_unlock(l));
 }
 
 /* ---- Barriers ----------------------------------------------------------- */
@@ -434,10 +441,11 @@ GREEN__INTERPOSE int pthread_spin_lock(pthread_spinlock_t *l)
 
 GREEN__INTERPOSE int pthread_spin_trylock(pthread_spinlock_t *l)
 {
+    green__slice();
     return -green__spin_trylock(l);
 }
 
 GREEN__INTERPOSE int pthread_spin_unlock(pthread_spinlock_t *l)
 {
-    return -green__spin_unlock(l);
+    return green__sliced(-green__spin_unlock(l));
 }

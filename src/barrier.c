@@ -89,11 +89,21 @@ int green__barrier_wait(pthread_barrier_t *pb)
     return r;
 }
 
+/* As glibc 2.36's: a round under way (threads wait in it) is waited for,
+ * however long it takes; then 0. glibc never says EBUSY. */
 int green__barrier_destroy(pthread_barrier_t *pb)
 {
     struct bar *b = B(pb);
-    if ((uint32_t)atomic_load(&b->word) != 0)
-        return -EBUSY;
+    uint64_t w = atomic_load(&b->word);
+    uint32_t round = (uint32_t)(w >> 32);
+    while ((uint32_t)w != 0 && (uint32_t)(w >> 32) == round) {
+        green__wait_why(GREEN__WHY_BARRIER, pb, 0);
+        if (green__futex_wait(round_word(b), round, GREEN_NEVER,
+                              GREEN__FUTEX_ALL,
+                              GREEN__NOCANCEL | GREEN__WHY) == -ENOMEM)
+            green__os_nap(50000);
+        w = atomic_load(&b->word);
+    }
     /* Threads of the last round, woken, not yet returned: they only have
      * a few instructions left. */
     for (unsigned spins = 0; atomic_load(&b->inside); spins++)

@@ -16,8 +16,9 @@ int green__barrier_init(pthread_barrier_t *b, unsigned count);
  * stay pending for the thread's next wait. */
 int green__barrier_wait(pthread_barrier_t *b);
 
-/* Returns 0, or -EBUSY (threads wait in an unfinished round). Waits for
- * the threads of a finished round to leave, so b may be freed after. */
+/* Returns 0, as glibc: first waits (parked, not interruptible) for a round
+ * under way to end, then for its threads to leave, so b may be freed
+ * after. */
 int green__barrier_destroy(pthread_barrier_t *b);
 
 /* True for a process-shared barrier (real glibc's). */

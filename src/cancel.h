@@ -24,11 +24,6 @@
 #include "hub.h"
 #include "thread.h"
 
-#define GREEN__PC_PENDING 1u    /* pthread_cancel was called */
-#define GREEN__PC_DISABLED 2u   /* PTHREAD_CANCEL_DISABLE */
-#define GREEN__PC_ASYNC 4u      /* PTHREAD_CANCEL_ASYNCHRONOUS */
-#define GREEN__PC_UNWINDING 8u  /* cancelled or exiting: never act again */
-
 /* Acts on the calling thread's pending cancellation: does not return. */
 __attribute__((noreturn)) void green__cancel_act(struct green_thread *t);
 

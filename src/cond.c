@@ -152,13 +152,27 @@ int green__cond_broadcast(pthread_cond_t *pc)
     return 0;
 }
 
-int green__cond_destroy(pthread_cond_t *pc)
+/* green__poll_until's attempt: -EBUSY while threads are parked on c. */
+static int none_parked(void *pc)
+{
+    return green__futex_waiters(seq_word(C(pc))) > 0 ? -EBUSY : 0;
+}
+
+int green__cond_destroy(pthread_cond_t *pc, bool busy)
 {
     struct cnd *c = C(pc);
     if (!atomic_load(&c->waiters))
         return 0;
-    if (green__futex_waiters(seq_word(c)) > 0)
-        return -EBUSY;
+    /* glibc 2.36's: waiters still parked are waited for, until a
+     * signal, a broadcast or their timeout lets them go, however long
+     * that takes. No waiter tells that it left, so they are polled. */
+    if (green__futex_waiters(seq_word(c)) > 0) {
+        if (busy)
+            return -EBUSY;
+        green__wait_why(GREEN__WHY_COND, pc, 0);
+        green__poll_until(none_parked, pc, GREEN_NEVER,
+                          GREEN__NOCANCEL | GREEN__WHY);
+    }
     /* Threads woken (or requeued onto the mutex) that have not yet let go
      * of c: hurry them out, then wait. Nudging the mutex's waiters is
      * harmless: they recheck and park again. The bump and wake on seq
@@ -206,5 +220,5 @@ int green_cond_broadcast(green_cond_t *c)
 
 int green_cond_destroy(green_cond_t *c)
 {
-    return (int)green__set_errno(green__cond_destroy(P(c)));
+    return (int)green__set_errno(green__cond_destroy(P(c), true));
 }

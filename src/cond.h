@@ -41,8 +41,11 @@ int green__cond_wait_with(pthread_cond_t *c, pthread_mutex_t *m,
 int green__cond_signal(pthread_cond_t *c);
 int green__cond_broadcast(pthread_cond_t *c);
 
-/* Returns 0, or -EBUSY (threads are blocked on c). Waits for threads a
- * broadcast woke that have not yet let go of c, so c may be freed after. */
-int green__cond_destroy(pthread_cond_t *c);
+/* Returns 0; or, if busy, -EBUSY while threads are blocked on c
+ * (green_cond_destroy), where otherwise it waits for them to be let go,
+ * parked, however long that takes (glibc 2.36's pthread_cond_destroy).
+ * Then waits for threads a broadcast woke that have not yet let go of c,
+ * so c may be freed after. */
+int green__cond_destroy(pthread_cond_t *c, bool busy);
 
 #endif

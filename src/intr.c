@@ -29,6 +29,7 @@
 #include "ready.h"
 #include "real.h"
 #include "sigmask.h"
+#include "slice.h"
 #include "thread.h"
 #include "wait.h"
 
@@ -106,11 +107,28 @@ static bool blocks(const struct green_thread *t, int sig)
     return t && sig < 65 && (t->sigmask & green__sigbit(sig));
 }
 
+/* The first live thread of h that does not block sig, as the kernel
+ * would find one; main if none does, or if the list is being changed
+ * (perhaps by the code this handler interrupted). */
+static struct green_thread *any_unblocked(struct green__hub *h, int sig)
+{
+    struct green_thread *found = &h->first;
+    if (!green__oslock_trylock(&h->threads_lock))
+        return found;
+    for (struct green_thread *t = h->threads; t; t = t->all_next)
+        if (t->state != GREEN__ENDED && !blocks(t, sig)) {
+            found = t;
+            break;
+        }
+    green__oslock_unlock(&h->threads_lock);
+    return found;
+}
+
 /* The green thread a signal is for (see intr.h), or NULL. A
  * process-directed one goes, as the kernel picks a thread, to one that
  * does not block it: the adopted context (main) first, then the thread in
- * sigsuspend or pause, then the one running; if all three block it, to
- * main, where it waits until main unblocks it. */
+ * sigsuspend or pause, then the one running, then any other; if all
+ * block it, to main, where it waits until main unblocks it. */
 static struct green_thread *target(int sig, const siginfo_t *si)
 {
     struct green__hub *h = green__tls_hub;
@@ -141,7 +159,7 @@ static struct green_thread *target(int sig, const siginfo_t *si)
         return t;
     if (h == green__tls_hub && h->current && !blocks(h->current, sig))
         return h->current;
-    return &h->first;
+    return any_unblocked(h, sig);
 }
 
 /* Leaves sig pending on t, keeping the handler the kernel chose (which
@@ -198,10 +216,12 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
     errno = saved;
     if (fn == (uintptr_t)SIG_DFL || fn == (uintptr_t)SIG_IGN)
         return;  /* changed on another OS thread meanwhile */
+    green__tls_handling++;  /* no time-slice yield inside (slice.h) */
     if (flags & SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))fn)(sig, si, uc);
     else
         ((void (*)(int))fn)(sig);
+    green__tls_handling--;
 }
 
 
@@ -369,10 +389,12 @@ static __attribute__((noinline)) void call_deferred(int sig,
     green__sigmask_set(SIG_BLOCK, &add, &old);
     ucontext_t uc;
     getcontext(&uc);
+    green__tls_handling++;
     if (d.flags & SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))d.fn)(sig, &d.info, &uc);
     else
         ((void (*)(int))d.fn)(sig);
+    green__tls_handling--;
     int saved = errno;
     green__sigmask_set(SIG_SETMASK, &old, NULL);  /* may run the next */
     errno = saved;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "common.h"
 #include "futex.h"
 #include "green.h"
@@ -89,7 +90,14 @@ static int wait_lock(struct mtx *m, int64_t deadline, int flags)
     while (atomic_exchange(&m->lock, 2) != 0) {
         green__wait_why(GREEN__WHY_MUTEX, m, 0);
         int r = green__futex_wait(word(m), 2, deadline, GREEN__FUTEX_ALL,
-                                  flags | GREEN__WHY);
+                                  flags | GREEN__WHY | GREEN__ASYNC);
+        if (r == -ECANCELED && (flags & GREEN__NOCANCEL)) {
+            /* An asynchronous pthread_cancel acts in the wait, as
+             * glibc's SIGCANCEL would; what this thread swapped in (2)
+             * may have cost another waiter its wake: give it one. */
+            green__futex_wake(word(m), 1, GREEN__FUTEX_ALL);
+            green__cancel_act(current());
+        }
         if (r == -ETIMEDOUT || r == -ECANCELED || r == -ENOMEM)
             return r;
     }

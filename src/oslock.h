@@ -7,6 +7,7 @@
 #define GREEN_SRC_OSLOCK_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,6 +43,13 @@ static inline void green__oslock_lock(struct green__oslock *l)
         else
             green__os_nap(50000);
     }
+}
+
+/* Takes l if it is free: for a signal handler, which may have
+ * interrupted its own OS thread's holder. */
+static inline bool green__oslock_trylock(struct green__oslock *l)
+{
+    return !atomic_flag_test_and_set_explicit(&l->held, memory_order_acquire);
 }
 
 static inline void green__oslock_unlock(struct green__oslock *l)

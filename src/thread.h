@@ -31,6 +31,12 @@ enum green__state {
 #define GREEN__JOIN_DETACHED ((uintptr_t)1)
 #define GREEN__JOIN_ENDED ((uintptr_t)2)
 
+/* pcancel's bits (cancel.h; wait.c reads them for GREEN__ASYNC). */
+#define GREEN__PC_PENDING 1u    /* pthread_cancel was called */
+#define GREEN__PC_DISABLED 2u   /* PTHREAD_CANCEL_DISABLE */
+#define GREEN__PC_ASYNC 4u      /* PTHREAD_CANCEL_ASYNCHRONOUS */
+#define GREEN__PC_UNWINDING 8u  /* cancelled or exiting: never act again */
+
 struct green_thread {
     void *sp;                      /* saved context while not running */
     void *tp;                      /* thread pointer: its own TLS block's
@@ -55,7 +61,7 @@ struct green_thread {
     int64_t scope_deadline;        /* innermost green_timeout's, or -1 */
     struct green_timeout *scope;   /* innermost green_timeout, or NULL */
     atomic_int cancel;             /* a green_kill not yet delivered */
-    atomic_uint pcancel;           /* cancel.h: GREEN__PC_* bits */
+    atomic_uint pcancel;           /* GREEN__PC_* bits, for cancel.h */
     void *cleanup;                 /* cancel.c: innermost registered
                                       __pthread_unwind_buf_t, or NULL */
     void *bottom;                  /* cancel.c: the start frame's jmp_buf

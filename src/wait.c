@@ -123,16 +123,21 @@ int green__park_flags(int64_t deadline, int flags)
     h->stats.parks[t->wait.why]++;
     green__hub_switch(h);
     t->intr = 0;
-    if (green__unlikely(
-            atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
-            ~t->sigmask))
-        green__intr_raise(t);
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);
     t->deadline = GREEN_NEVER;
     int r = take(t);
+    /* After the timer is stopped and the wake taken: a handler that
+     * waits itself (sleep) parks again with the same timer and token. */
+    if (green__unlikely(
+            atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
+            ~t->sigmask))
+        green__intr_raise(t);
     if (r == -ECANCELED) {
-        if (flags & GREEN__NOCANCEL)
+        bool async = (flags & GREEN__ASYNC) &&
+                     atomic_load(&t->pcancel) ==
+                         (GREEN__PC_PENDING | GREEN__PC_ASYNC);
+        if ((flags & GREEN__NOCANCEL) && !async)
             return 0;  /* the kill stays pending, for a later wait */
         atomic_store(&t->cancel, 0);  /* delivered */
     }

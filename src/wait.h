@@ -37,6 +37,10 @@ int green__park(int64_t deadline);
 #define GREEN__WHY 8       /* the caller named the wait's reason
                               (green__wait_why): the generic waits under
                               it (fd, futex, offload) keep it */
+#define GREEN__ASYNC 16    /* with NOCANCEL: a pthread_cancel still ends
+                              the wait (-ECANCELED) if the thread's type
+                              is asynchronous and cancellation enabled;
+                              the caller then acts on it */
 
 /* Names what the calling green thread's next park waits on (why.h): obj
  * and num as the reason says. A few stores. An OS thread without a hub

@@ -91,24 +91,33 @@ static void *wait_report(void *arg)
     return (void *)(intptr_t)r;
 }
 
-START_TEST(barrier_destroy_busy_and_kill_ignored)
+/* Sleeps 5 ms, then waits: the second party of a round destroy waits for. */
+static void *late_wait(void *arg)
+{
+    green_sleep(MS(5));
+    return (void *)(intptr_t)green__barrier_wait(arg);
+}
+
+/* As glibc's: destroy waits for the round under way to end, then 0. */
+START_TEST(barrier_destroy_waits_round_and_kill_ignored)
 {
     pthread_barrier_t b;
     green__barrier_init(&b, 2);
     green_t t = green_spawn(wait_report, &b, NULL);
     green_sleep(MS(2));
-    ck_assert_int_eq(green__barrier_destroy(&b), -EBUSY);
     green_kill(t);  /* not interruptible: still waits */
-    green_sleep(MS(5));
-    ck_assert_int_eq(green__barrier_destroy(&b), -EBUSY);
-    int mine = green__barrier_wait(&b);
-    ck_assert_int_eq(green__barrier_destroy(&b), 0);  /* waits for t */
+    green_t u = green_spawn(late_wait, &b, NULL);
+    int64_t t0 = green_now();
+    ck_assert_int_eq(green__barrier_destroy(&b), 0);  /* after u's wait */
+    ck_assert_int_ge(green_now() - t0, MS(4));
     memset(&b, 0, sizeof b);  /* reused, as after a free() */
-    void *r;
+    void *r, *ru;
     green_join(t, &r, GREEN_NEVER);
+    green_join(u, &ru, GREEN_NEVER);
     /* The kill stayed pending for t's next wait. */
     ck_assert_int_ge((intptr_t)r, 10);
-    ck_assert_int_eq(mine + (intptr_t)r - 10, PTHREAD_BARRIER_SERIAL_THREAD);
+    ck_assert_int_eq((intptr_t)ru + (intptr_t)r - 10,
+                     PTHREAD_BARRIER_SERIAL_THREAD);
 }
 END_TEST
 
@@ -144,7 +153,7 @@ int main(void)
     Suite *s = suite_create("barrier");
     TCase *tc = tcase_create("semantics");
     tcase_add_test(tc, barrier_init_and_single);
-    tcase_add_test(tc, barrier_destroy_busy_and_kill_ignored);
+    tcase_add_test(tc, barrier_destroy_waits_round_and_kill_ignored);
     suite_add_tcase(s, tc);
     tc = tcase_create("contention");
     tcase_set_timeout(tc, 60);

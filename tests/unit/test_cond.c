@@ -58,7 +58,7 @@ START_TEST(cond_signal_wakes_one)
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(green_join(t[i], NULL, GREEN_NEVER), 0);
     ck_assert_int_eq(atomic_load(&returned), 3);
-    ck_assert_int_eq(green__cond_destroy(&c), 0);
+    ck_assert_int_eq(green__cond_destroy(&c, false), 0);
 }
 END_TEST
 
@@ -207,17 +207,40 @@ START_TEST(cond_init_clocks_like_glibc)
 }
 END_TEST
 
-START_TEST(cond_destroy_busy_then_after_broadcast)
+/* Sleeps 5 ms, then sets ready and broadcasts. */
+static void *late_broadcast(void *arg)
 {
+    (void)arg;
+    green_sleep(MS(5));
+    green__mutex_lock(&m, GREEN_NEVER, 0);
+    ready = 1;
+    green__cond_broadcast(&c);
+    green__mutex_unlock(&m);
+    return NULL;
+}
+
+START_TEST(cond_destroy_waits_then_after_broadcast)
+{
+    /* As glibc's: destroy waits until the parked waiter has left. */
     green_t t = green_spawn(wait_ready, NULL, NULL);
     green_sleep(MS(2));
-    ck_assert_int_eq(green__cond_destroy(&c), -EBUSY);
+    ck_assert_int_eq(green__cond_destroy(&c, true), -EBUSY);  /* green_ */
+    green_t b = green_spawn(late_broadcast, NULL, NULL);
+    int64_t t0 = green_now();
+    ck_assert_int_eq(green__cond_destroy(&c, false), 0);
+    ck_assert_int_ge(green_now() - t0, MS(4));
+    ck_assert_int_eq(green_join(t, NULL, GREEN_NEVER), 0);
+    ck_assert_int_eq(green_join(b, NULL, GREEN_NEVER), 0);
+    ready = 0;
+    atomic_store(&returned, 0);
+    t = green_spawn(wait_ready, NULL, NULL);
+    green_sleep(MS(2));
     /* Broadcast with the mutex held: the waiter now waits for the mutex,
      * not on c, so destroy succeeds (it hurries the waiter off c). */
     green__mutex_lock(&m, GREEN_NEVER, 0);
     ready = 1;
     green__cond_broadcast(&c);
-    ck_assert_int_eq(green__cond_destroy(&c), 0);
+    ck_assert_int_eq(green__cond_destroy(&c, false), 0);
     memset(&c, 0, sizeof c);  /* reused, as after a free() */
     green__mutex_unlock(&m);
     ck_assert_int_eq(green_join(t, NULL, GREEN_NEVER), 0);
@@ -410,7 +433,7 @@ int main(void)
     tcase_add_test(tc, cond_kill_mutex_reheld_and_nocancel);
     tcase_add_test(tc, cond_eperm_and_recursive_depth);
     tcase_add_test(tc, cond_init_clocks_like_glibc);
-    tcase_add_test(tc, cond_destroy_busy_then_after_broadcast);
+    tcase_add_test(tc, cond_destroy_waits_then_after_broadcast);
     suite_add_tcase(s, tc);
     tc = tcase_create("contention");
     tcase_set_timeout(tc, 60);
