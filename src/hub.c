@@ -118,6 +118,7 @@ static struct green__wnode *wakeq_pop(struct wakeq *q)
 }
 
 static struct green__oslock hubs_lock;
+static struct green__hub *volatile vanished;  /* a fork child's other hubs */
 static struct green__hub *hubs;  /* via all_next, newest first */
 struct green__hub *_Atomic green__hub_main;
 
@@ -623,7 +624,15 @@ void green__hub_fork_child(void)
     for (struct green__hub *o = hubs; o; o = o->all_next)
         if (o != h)
             o->gone = true;  /* nothing runs them: wakes of theirs drop */
-    hubs = h;  /* the other hubs' OS threads are not in the child */
+    /* The other hubs' OS threads are not in the child. Their memory stays
+     * (a wake may still name one), kept reachable rather than leaked. */
+    struct green__hub **p = &hubs;
+    while (*p && *p != h)
+        p = &(*p)->all_next;
+    if (*p)
+        *p = h->all_next;  /* h out; the rest, in order, vanished */
+    vanished = hubs;
+    hubs = h;
     h->all_next = NULL;
     for (unsigned i = 0; i < GREEN__CONFIG_HUBS_MAX; i++)
         atomic_store(&slots[i], NULL);  /* the child starts its own */
