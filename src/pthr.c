@@ -125,6 +125,27 @@ int green__pthr_create(pthread_t *out, const pthread_attr_t *attr,
     return r;
 }
 
+/* What a new pthread needs before it runs: on another hub it may run
+ * before green__spawn_on returns, and its pthread_self() must already be
+ * the id the creator gets (glibc writes *out before the thread starts). */
+struct prep {
+    uint64_t handle;
+    struct green__pthr_attr pa;
+    struct green_thread *creator;
+    pthread_t *out;
+};
+
+static void prepare(struct green_thread *t, void *ctx)
+{
+    struct prep *p = ctx;
+    green__handle_bind(p->handle, t);
+    t->handle = p->handle;
+    t->pthread = true;
+    t->pattr = p->pa;
+    memcpy(t->name, p->creator->name, sizeof t->name);
+    *p->out = (pthread_t)p->handle;
+}
+
 static int create(pthread_t *out, const pthread_attr_t *attr,
                   void *(*fn)(void *), void *arg)
 {
@@ -160,26 +181,21 @@ static int create(pthread_t *out, const pthread_attr_t *attr,
     uint64_t h = green__handle_make(NULL);
     if (!h)
         return -EAGAIN;
+    struct prep p = {h, pa, self, out};
+    /* Reported as glibc reports it: aligned down to the TLS block's
+     * alignment. */
+    p.pa.stack = asked & ~(green__tls_align() - 1);
+    __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
+                                    skips atomics while it is set */
     int saved = errno;
-    struct green_thread *t =
-        green__spawn_on(green__place(attr), fn, arg, &ga, stack);
+    struct green_thread *t = green__spawn_on(green__place(attr), fn, arg,
+                                             &ga, stack, prepare, &p);
     int err = errno;
     errno = saved;
     if (!t) {
         green__handle_free(h, false);
         return -err;
     }
-    green__handle_bind(h, t);
-    t->handle = h;
-    t->pthread = true;
-    t->pattr = pa;
-    /* Reported as glibc reports it: aligned down to the TLS block's
-     * alignment. */
-    t->pattr.stack = asked & ~(green__tls_align() - 1);
-    __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
-                                    skips atomics while it is set */
-    memcpy(t->name, self->name, sizeof t->name);
-    *out = (pthread_t)h;
     return 0;
 }
 

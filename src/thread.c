@@ -161,11 +161,13 @@ green_t green_spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr)
 green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
                      void *stack)
 {
-    return green__spawn_on(NULL, fn, arg, attr, stack);
+    return green__spawn_on(NULL, fn, arg, attr, stack, NULL, NULL);
 }
 
 green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
-                        const green_attr_t *attr, void *stack)
+                        const green_attr_t *attr, void *stack,
+                        void (*prep)(struct green_thread *t, void *ctx),
+                        void *ctx)
 {
     struct green__hub *h = green__hub_get();
     if (!h)
@@ -228,6 +230,8 @@ green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
     atomic_fetch_add(&alive, 1);
     atomic_fetch_add_explicit(&to->placed, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&to->unstarted, 1, memory_order_relaxed);
+    if (prep)
+        prep(t, ctx);
     if (to != h) {  /* its hub counts it, with its creator's mask */
         t->sigmask = (h->current ? h->current : &h->first)->sigmask;
         green__hub_adopt_remote(t);

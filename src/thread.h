@@ -109,9 +109,13 @@ green_t green__spawn(void *(*fn)(void *), void *arg, const green_attr_t *attr,
                      void *stack);
 
 /* green__spawn onto hub `to` (NULL: the caller's), which may be another
- * OS thread's: the thread is made here and handed over. */
+ * OS thread's: the thread is made here and handed over. prep (if not
+ * NULL) is called with it and ctx before it can run anywhere: a thread
+ * handed to another hub may run at once, before this returns. */
 green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
-                        const green_attr_t *attr, void *stack);
+                        const green_attr_t *attr, void *stack,
+                        void (*prep)(struct green_thread *t, void *ctx),
+                        void *ctx);
 
 /* In a fork's child: only the forking thread is alive (see end()). */
 void green__thread_forked(void);

@@ -24,6 +24,7 @@ struct shared {
     atomic_int flag;
     struct ticker tick;  /* here, so that a forked child sees it */
     atomic_int ticking;
+    atomic_int stay;  /* 1: the other side holds on until main says */
     _Atomic double released;  /* when the other side ended the wait */
 };
 
@@ -84,10 +85,13 @@ static void objects_make(void)
 
 /* ---- The other side: a thread, or a forked child ----------------------- */
 
-/* 50 ms, then the ticker's two ticks (if it runs; 3 s at most), then the
+/* Until main lets go (where it checks a held object first), 50 ms, then
+ * the ticker's two ticks (if it runs; 3 s at most), then the
  * release time noted. */
 static void hold(void)
 {
+    for (int i = 0; i < 3000 && atomic_load(&sh->stay); i++)
+        msleep(1);
     msleep(50);
     for (int i = 0; i < 3000 && atomic_load(&sh->ticking) &&
                     atomic_load(&sh->tick.ticks) < 2;
@@ -201,6 +205,7 @@ static void mutex_waits(const char *name, int type, int robust, int proto)
     other_end();
     ticker_check(what);
 
+    atomic_store(&sh->stay, 1);
     other_start(HOLD_MUTEX);
     struct timespec at = deadline(CLOCK_REALTIME, 20);
     snprintf(what, sizeof what, "  %s: timedlock(20 ms) held", name);
@@ -213,6 +218,7 @@ static void mutex_waits(const char *name, int type, int robust, int proto)
     }
     at = deadline(CLOCK_MONOTONIC, 2000);
     t0 = now();
+    atomic_store(&sh->stay, 0);
     snprintf(what, sizeof what, "  %s: clocklock(2 s) freed at 50 ms", name);
     waited(what, pthread_mutex_clocklock(&sh->m, CLOCK_MONOTONIC, &at), t0, 1);
     if (type == PTHREAD_MUTEX_ERRORCHECK) {
@@ -288,11 +294,13 @@ static void rwlock_waits(void)
     other_end();
     ticker_check("  rwlock: rdlock");
 
+    atomic_store(&sh->stay, 1);
     other_start(HOLD_WRITE);
     struct timespec at = deadline(CLOCK_REALTIME, 20);
     showrc("  rwlock: timedwrlock(20 ms) held",
            pthread_rwlock_timedwrlock(&sh->rw, &at));
     t0 = now();
+    atomic_store(&sh->stay, 0);
     waited("  rwlock: wrlock freed at 50 ms", pthread_rwlock_wrlock(&sh->rw), t0, 1);
     showrc("  rwlock: rdlock by its writer", pthread_rwlock_rdlock(&sh->rw));
     showrc("  rwlock: wrlock by its writer", pthread_rwlock_wrlock(&sh->rw));
