@@ -195,7 +195,9 @@ START_TEST(offload_kill_abandons)
 {
     int64_t took;
     ck_assert_int_eq(killed_after_20ms(abandon_caller, &took), -ECANCELED);
-    ck_assert_time(took, MS(20), MS(20), MS(50));
+    /* took runs from the caller's own start, which may come a little after
+     * main's 20 ms began: the kill ends it a little sooner than 20 ms. */
+    ck_assert_time(took, MS(15), MS(20), MS(50));
     ck_assert_int_eq(atomic_load(&discards), 0);  /* still running */
     green_sleep(MS(300));
     ck_assert_int_eq(atomic_load(&runs), 1);
