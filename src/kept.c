@@ -264,8 +264,7 @@ static void thread_end(struct green_thread *t)
             continue;
         }
         owners[i] = owners[--nowners];
-        if (m->__data.__owner == my_tid() && robust_node(m) &&
-            m->__data.__list.__next) {
+        if (m->__data.__owner == my_tid() && m->__data.__list.__next) {
             green__tls_robust_unlink(robust_node(m));
             robust_death(m);
         }
