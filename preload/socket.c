@@ -189,6 +189,7 @@ GREEN__INTERPOSE int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
     if (w < 0)
         return (int)green__set_errno(w);
     int r = green__reals()->accept(fd, addr, alen);
+    green__io_accept_done(fd, w);
     green__io_accepted(fd, r, false);
     return r;
 }
@@ -200,6 +201,7 @@ GREEN__INTERPOSE int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen,
     if (w < 0)
         return (int)green__set_errno(w);
     int r = green__reals()->accept4(fd, addr, alen, flags);
+    green__io_accept_done(fd, w);
     green__io_accepted(fd, r, flags & SOCK_NONBLOCK);
     return r;
 }

@@ -158,6 +158,16 @@ void green__fd_closed(int fd)
     atomic_fetch_add(&e->gen, 1);
 }
 
+void green__fd_forked(void)
+{
+    struct green__fdtop *t = atomic_load(&green__fdtab);
+    for (size_t i = 0; t && i < t->n; i++) {
+        struct green__fd *c = atomic_load(&t->c[i]);
+        for (size_t j = 0; c && j < GREEN__FD_CHUNK; j++)
+            atomic_store_explicit(&c[j].accepting, 0, memory_order_relaxed);
+    }
+}
+
 void green__fd_dup(int oldfd, int newfd)
 {
     struct green__fd *o = green__fd_entry(oldfd);

@@ -52,6 +52,8 @@ struct green__fd {
     atomic_bool internal;     /* libgreen's own: libev's epoll, eventfd */
     atomic_uint hubs;         /* ready.c: hubs with a watcher on it, bit
                                  1 << index (31: index 31 or more) */
+    atomic_uint accepting;    /* io.c's accept lock, a green futex word:
+                                 0 free, 1 held, 2 held with waiters */
     atomic_uchar streak;      /* io.c's read-order hint: reads in a row
                                  that found nothing (a hint only: racy
                                  updates from several threads are fine) */
@@ -121,6 +123,10 @@ void green__fd_made(int fd, unsigned info, bool internal);
 
 /* Records that fd is being closed: new generation, nothing known. */
 void green__fd_closed(int fd);
+
+/* In a fork's child: frees every accept lock (io.c), whose holders and
+ * waiters were threads that are not in the child. */
+void green__fd_forked(void);
 
 /* Records that newfd was made as a duplicate of oldfd: it shares oldfd's
  * description, so it starts with oldfd's info and both are SHARED. */

@@ -121,6 +121,7 @@ static struct green__oslock hubs_lock;
 static struct green__hub *volatile vanished;  /* a fork child's other hubs */
 static struct green__hub *hubs;  /* via all_next, newest first */
 struct green__hub *_Atomic green__hub_main;
+atomic_bool green__hub_many;
 
 /* The GREEN_HUBS slots: 0 is the main thread's hub, the others the hubs
  * started for placements (NULL until then). */
@@ -648,6 +649,8 @@ void green__hub_fork_child(void)
     h->live = 1;
     for (int fd = 0; fd < h->nio; fd++)
         green__io_close(h, fd);  /* waiters vanished: their wakes drop */
+    if (atomic_load(&green__hub_many))
+        green__fd_forked();  /* and so did the accept locks' holders */
     free(h->io);
     h->io = NULL;
     h->nio = 0;
@@ -713,6 +716,8 @@ static struct green__hub *create(void)
     if (!h->is_main)  /* the main thread's hub lives until exit */
         green__real.pthread_setspecific(hub_key, h);
     green__oslock_lock(&hubs_lock);
+    if (hubs)
+        atomic_store(&green__hub_many, true);
     h->all_next = hubs;
     hubs = h;
     green__oslock_unlock(&hubs_lock);

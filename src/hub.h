@@ -183,6 +183,9 @@ void green__hub_each(void (*fn)(struct green__hub *h, void *arg), void *arg);
 /* The hub of the process's main thread, or NULL before it has one. It
  * lives until the process exits. */
 extern struct green__hub *_Atomic green__hub_main;
+/* Set once a second hub exists (and kept in a fork's child): until then
+ * nothing runs in parallel, and accept needs no lock (io.c). */
+extern atomic_bool green__hub_many;
 
 /* Appends t (of the calling OS thread's hub) to the run queue. */
 void green__hub_ready(struct green__hub *h, struct green_thread *t);

@@ -12,6 +12,8 @@
 #include "clock.h"
 #include "common.h"
 #include "fdtab.h"
+#include "futex.h"
+#include "hub.h"
 #include "mux.h"
 #include "ready.h"
 #include "wait.h"
@@ -158,6 +160,41 @@ static int io_wait_more(struct green__io *io)
     return io_wait(io, GREEN__EINTR);
 }
 
+/* The accept lock. Green threads on several hubs that accept on one
+ * listening socket take turns, as goroutines do on a listener's fd mutex:
+ * between its poll and its blocking accept no other hub may take the
+ * connection (the loser's accept would block its hub's OS thread), and
+ * only the holder waits in its hub's epoll, so a connection wakes one hub
+ * rather than every hub (libev cannot ask for EPOLLEXCLUSIVE). Until a
+ * second hub exists there is no other hub, and no lock; a thread that
+ * polled just before the second hub's first accept could still race it. */
+static const volatile uint32_t *accept_word(struct green__fd *e)
+{
+    return (const volatile uint32_t *)&e->accepting;
+}
+
+static int accept_lock(struct green__fd *e, int fd, int64_t deadline,
+                       int flags)
+{
+    unsigned free = 0;
+    if (atomic_compare_exchange_strong(&e->accepting, &free, 1))
+        return 0;
+    while (atomic_exchange(&e->accepting, 2) != 0) {
+        green__wait_why(GREEN__WHY_FD, NULL, fd);  /* the dump: accept */
+        int r = green__futex_wait(accept_word(e), 2, deadline,
+                                  GREEN__FUTEX_ALL, flags | GREEN__WHY);
+        if (r < 0 && r != -EAGAIN)
+            return r;
+    }
+    return 0;
+}
+
+static void accept_unlock(struct green__fd *e)
+{
+    if (atomic_exchange(&e->accepting, 0) == 2)
+        green__futex_wake(accept_word(e), 1, GREEN__FUTEX_ALL);
+}
+
 int green__io_accept_ready(int fd, int flags)
 {
     struct green__fdinfo fi;
@@ -168,22 +205,44 @@ int green__io_accept_ready(int fd, int flags)
         return 0;  /* the real call, which may fail at once */
     green__testcancel();
     int64_t deadline = deadline_after(fi.rcvtimeo);
+    int wflags = intr_flags(fi.rcvtimeo);
+    struct green__fd *e = green__fd_entry(fd);  /* made by fd_info */
+    bool held = false;
     for (bool checked = false;;) {
+        if (!held && e && atomic_load_explicit(&green__hub_many,
+                                               memory_order_relaxed)) {
+            int r = accept_lock(e, fd, deadline, wflags);
+            if (r < 0)
+                return fail(r, deadline);
+            held = true;
+        }
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (green__real.poll(&p, 1, 0) != 0)
-            return 0;
+            return held;
         /* Only a listening socket ever becomes ready for accept; on any
          * other the call fails at once (EINVAL, EOPNOTSUPP). */
         int on = 0;
         socklen_t len = sizeof on;
         if (!checked && (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 ||
                          !on))
-            return 0;
+            return held;
         checked = true;
-        int r = green__wait_fd_flags(fd, GREEN_IN, deadline,
-                                     intr_flags(fi.rcvtimeo));
-        if (r < 0)
+        int r = green__wait_fd_flags(fd, GREEN_IN, deadline, wflags);
+        if (r < 0) {
+            if (held)
+                accept_unlock(e);  /* before a cancel acts in fail() */
             return fail(r, deadline);
+        }
+    }
+}
+
+void green__io_accept_done(int fd, int held)
+{
+    struct green__fd *e = held > 0 ? green__fd_peek(fd) : NULL;
+    if (e) {
+        int saved = errno;  /* the real accept's */
+        accept_unlock(e);
+        errno = saved;
     }
 }
 

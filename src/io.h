@@ -170,9 +170,12 @@ int green__io_sendmmsg(struct green__io *io, struct mmsghdr *vec,
  * then the caller makes the real call (which may still block its OS
  * thread if another process sharing the socket takes the connection
  * first). Returns at once where the call fails at once (bad flags, not a
- * listening socket). Returns 0 (now make the real call), or -errno as
- * green__io_wait() does. May yield. */
+ * listening socket). Returns 0 or 1 (now make the real call, then pass
+ * this value to green__io_accept_done: 1 means this thread holds fd's
+ * accept lock, which keeps green threads of other hubs from taking the
+ * connection first), or -errno as green__io_wait() does. May yield. */
 int green__io_accept_ready(int fd, int flags);
+void green__io_accept_done(int fd, int held);
 
 /* connect(2) on a blocking socket, parked: O_NONBLOCK is set for the
  * one call (the socket is not connected yet, so nobody else is using it)
