@@ -41,8 +41,14 @@ static long load(struct green__hub *h, bool mine)
 static int pinned(const pthread_attr_t *attr)
 {
     cpu_set_t set;
-    if (!attr || pthread_attr_getaffinity_np(attr, sizeof set, &set) != 0 ||
-        CPU_COUNT(&set) == CPU_SETSIZE)  /* none set: all ones */
+    if (!attr || pthread_attr_getaffinity_np(attr, sizeof set, &set) != 0)
+        return -1;
+    /* None set reads as all ones. A word at a time: every pthread_create
+     * with attributes asks, and CPU_COUNT counts 1024 bits. */
+    size_t words = sizeof set.__bits / sizeof set.__bits[0], w = 0;
+    while (w < words && set.__bits[w] == ~(__cpu_mask)0)
+        w++;
+    if (w == words)
         return -1;
     for (int c = 0; c < CPU_SETSIZE; c++)
         if (CPU_ISSET(c, &set))
