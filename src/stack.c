@@ -1,5 +1,6 @@
 /* Stacks: guarded mappings while the map budget lasts, slab-carved with a
- * canary zone after that; see stack.h.
+ * canary zone after that; see stack.h. Freed stacks of either kind are
+ * emptied and reused, never unmapped.
  *
  * A slab stack is one page of padding, never written, under a page-aligned
  * usable range: the top GREEN__CANARY_ZONE bytes of the pad are the canary
@@ -121,39 +122,95 @@ void green__stack_unmap(const struct green__stack *s)
 #define SLAB_STACKS 256
 #define POPULATE_BATCH 32  /* stacks whose top page one call commits */
 
-/* Commits the top `hot` bytes of the next n stacks to be carved in one
- * system call (process_madvise with MADV_POPULATE_WRITE, on this
- * process), instead of a page fault or two at each spawn: every thread
- * writes its struct, TLS block and first frames there first, so this
- * commits nothing that those threads would not, but for the rest of a
- * batch left behind when a stack of another size starts a new slab. A fault costs about 3 us in a nested VM; a
- * batch pays the entry into the kernel once (docs/BENCHMARKS.md, scale).
- * Where the kernel refuses (before Linux 6.14, PIDFD_SELF), the faults
- * stay. Called under lock. */
-static void populate_tops(char *base, size_t stride, size_t n, size_t hot)
+/* Commits n ranges in one system call (process_madvise with
+ * MADV_POPULATE_WRITE, on this process), instead of a page fault or two
+ * at each spawn. A fault costs about 3 us in a nested VM; a batch pays
+ * the entry into the kernel once (docs/BENCHMARKS.md, scale). Where the
+ * kernel refuses (before Linux 6.14, PIDFD_SELF), the faults stay. Called
+ * under lock. */
+static void commit(const struct iovec *iov, size_t n)
 {
-    static struct iovec iov[POPULATE_BATCH];  /* under lock: off the stack */
     static bool refused;
-    if (refused)
-        return;
-    for (size_t i = 0; i < n; i++)
-        iov[i] = (struct iovec){base + (i + 1) * stride - hot, hot};
-    if (syscall(SYS_process_madvise, -10000 /* PIDFD_SELF_THREAD */, iov, n,
+    if (!refused && n &&
+        syscall(SYS_process_madvise, -10000 /* PIDFD_SELF_THREAD */, iov, n,
                 23 /* MADV_POPULATE_WRITE */, 0) < 0)
         refused = true;
+}
+
+static struct iovec iov[POPULATE_BATCH];  /* commit's, under lock */
+
+/* Commits the top `hot` bytes of the next n stacks to be carved: every
+ * thread writes its struct, TLS block and first frames there first, so
+ * this commits nothing that those threads would not, but for the rest of
+ * a batch left behind when a stack of another size starts a new slab.
+ * Called under lock. */
+static void populate_tops(char *base, size_t stride, size_t n, size_t hot)
+{
+    for (size_t i = 0; i < n; i++)
+        iov[i] = (struct iovec){base + (i + 1) * stride - hot, hot};
+    commit(iov, n);
+}
+
+#define DROP_BATCH 64  /* freed slab stacks whose pages one call drops */
+
+/* Freed stacks whose pages are yet to be dropped, under lock: one
+ * array fills while the other is being dropped. */
+static struct green__stack drops[2][DROP_BATCH];
+static size_t ndrop;
+static unsigned filling;
+static bool dropping;  /* drops[!filling] is being dropped */
+
+/* Emptied stacks whose top `hot` bytes are committed again, the next to
+ * be handed out: a thread that reuses a freed stack would otherwise
+ * fault its top pages in again one at a time. Under lock. */
+static struct green__stack warm[POPULATE_BATCH];
+static size_t nwarm;
+
+/* Takes a stack of `size` usable bytes from the n in a[]. */
+static bool take(struct green__stack *a, size_t *n, size_t size,
+                 struct green__stack *out)
+{
+    for (size_t i = *n; i-- > 0;) {
+        if ((size_t)(a[i].hi - a[i].lo) == size) {
+            *out = a[i];
+            a[i] = a[--*n];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Moves up to POPULATE_BATCH freed stacks of `size` to warm[], their tops
+ * committed in one call. Called under lock, with warm[] empty. */
+static void warm_up(size_t size, size_t hot)
+{
+    while (nwarm < POPULATE_BATCH &&
+           take(slab.free, &slab.nfree, size, &warm[nwarm])) {
+        iov[nwarm] = (struct iovec){warm[nwarm].hi - hot, hot};
+        nwarm++;
+    }
+    commit(iov, nwarm);
+}
+
+/* A freed stack of `size` usable bytes, if there is one. Called under
+ * lock. */
+static bool reuse(size_t size, size_t hot, struct green__stack *out)
+{
+    /* First those whose pages are still there: waiting to be dropped (the
+     * most recently freed), or committed again. */
+    if (take(drops[filling], &ndrop, size, out) ||
+        take(warm, &nwarm, size, out))
+        return true;
+    if (!nwarm)
+        warm_up(size, hot);
+    return take(warm, &nwarm, size, out) ||
+           take(slab.free, &slab.nfree, size, out);
 }
 
 /* Carves one stack of `size` usable bytes from a slab, whose top `hot`
  * bytes are committed in batches. Called under lock. */
 static int carve(size_t size, size_t hot, struct green__stack *out)
 {
-    for (size_t i = slab.nfree; i-- > 0;) {
-        if ((size_t)(slab.free[i].hi - slab.free[i].lo) == size) {
-            *out = slab.free[i];
-            slab.free[i] = slab.free[--slab.nfree];
-            return 0;
-        }
-    }
     size_t stride = size + page_size();
     if (slab.stride != stride || slab.next + stride > slab.end) {
         size_t bytes = stride * SLAB_STACKS;
@@ -195,23 +252,22 @@ int green__stack_alloc(struct green__stack_cache *c, size_t size,
             return 0;
         }
     }
+    size_t hot = round_pages(c && c->hot ? c->hot : 1);
+    hot = hot < size ? hot : size;
+    green__oslock_lock(&lock);
+    bool again = reuse(size, hot, out);
+    green__oslock_unlock(&lock);
+    if (again)
+        return 0;
     if (atomic_load_explicit(&guarded_count, memory_order_relaxed) < budget() &&
         green__stack_map(size, out) == 0)
         return 0;
     green__oslock_lock(&lock);
-    size_t hot = round_pages(c && c->hot ? c->hot : 1);
-    int r = carve(size, hot < size ? hot : size, out);
+    int r = carve(size, hot, out);
     green__oslock_unlock(&lock);
     return r;
 }
 
-#define DROP_BATCH 64  /* freed slab stacks whose pages one call drops */
-
-/* Freed slab stacks whose pages are yet to be dropped, under lock: one
- * array fills while the other is being dropped. */
-static struct green__stack drops[2][DROP_BATCH];
-static unsigned ndrop, filling;
-static bool dropping;  /* drops[!filling] is being dropped */
 
 /* Records emptied stack s as free for the next thread of its size. Called
  * under lock. */
@@ -256,12 +312,12 @@ static void drop_pages(const struct green__stack *s, size_t n)
         madvise(iov[i].iov_base, iov[i].iov_len, MADV_DONTNEED);
 }
 
+/* Guarded stacks too are kept, not unmapped: a program whose threads
+ * come and go would otherwise map, protect and unmap a stack for most of
+ * them (and each unmap flushes the TLB of every CPU the process runs on),
+ * and fault in its top pages one at a time. */
 static void release(const struct green__stack *s)
 {
-    if (s->guarded) {
-        green__stack_unmap(s);
-        return;
-    }
     /* Drop the pages, keep the address range for the next thread. */
     green__oslock_lock(&lock);
     if (ndrop == DROP_BATCH) {  /* both arrays busy: this one alone */

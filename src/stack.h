@@ -6,7 +6,9 @@
  * Past a share of that limit, stacks are carved from large slabs with no
  * guard page; the bottom of each such stack is a zero canary zone that
  * green__stack_intact() checks at every switch. Reading the untouched zone
- * maps the kernel's shared zero page, so the check costs no memory. */
+ * maps the kernel's shared zero page, so the check costs no memory. A
+ * freed stack beyond the hub's cache gives its pages back but keeps its
+ * address range (and its guard page) for the next thread of its size. */
 #ifndef GREEN_SRC_STACK_H
 #define GREEN_SRC_STACK_H
 
