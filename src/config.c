@@ -238,12 +238,7 @@ void green__config_load(void)
         bad("GREEN_THREADS", s, "green or native");
     else if (s)
         green__config.threads_native = !strcmp(s, "native");
-    cpu_set_t cpus;
-    green__config.hubs = 1;
-    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 1)
-        green__config.hubs = (unsigned)CPU_COUNT(&cpus) > GREEN__CONFIG_HUBS_MAX
-                                 ? GREEN__CONFIG_HUBS_MAX
-                                 : (unsigned)CPU_COUNT(&cpus);
+    green__config.hubs = 0;  /* the CPUs: see green__config_hubs */
     load_uint(&env, HUBS, 1, GREEN__CONFIG_HUBS_MAX, &green__config.hubs);
     load_uint(&env, OFFLOAD_THREADS, 1, 1u << 16,
               &green__config.offload_threads);
@@ -276,4 +271,20 @@ void green__config_load(void)
     if (env.unknown)
         warn_unknown();
     atomic_store_explicit(&state, 2, memory_order_release);
+}
+
+unsigned green__config_hubs(void)
+{
+    static atomic_uint cpus;  /* several OS threads may ask at once */
+    if (green__config.hubs)
+        return green__config.hubs;
+    unsigned n = atomic_load_explicit(&cpus, memory_order_relaxed);
+    if (!n) {
+        cpu_set_t set;
+        n = sched_getaffinity(0, sizeof set, &set) == 0
+                ? (unsigned)CPU_COUNT(&set) : 1;
+        n = n < 1 ? 1 : n > GREEN__CONFIG_HUBS_MAX ? GREEN__CONFIG_HUBS_MAX : n;
+        atomic_store_explicit(&cpus, n, memory_order_relaxed);
+    }
+    return n;
 }

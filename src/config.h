@@ -34,8 +34,9 @@ struct green__config {
     int dump_signal;        /* GREEN_DUMP_SIGNAL: the signal that dumps
                                the threads to stderr; 0 (default): none */
     unsigned hubs;          /* GREEN_HUBS: hubs (OS threads running green
-                               threads), 1 to 256; default: the CPUs
-                               sched_getaffinity allows */
+                               threads), 1 to 256; 0 (default): the CPUs
+                               sched_getaffinity allows, which
+                               green__config_hubs() reads */
     int file_io_offload;    /* GREEN_FILE_IO=offload (default direct):
                                regular-file I/O on the offload pool */
 };
@@ -47,6 +48,11 @@ extern struct green__config green__config;
 
 /* Reads the environment once; later calls return at once. Thread-safe. */
 void green__config_load(void);
+
+/* How many hubs: GREEN_HUBS, else the CPUs the process may run on, asked
+ * of the kernel the first time (the first placement of a thread), not at
+ * start: a short process that makes no thread is spared the call. */
+unsigned green__config_hubs(void);
 
 /* Parsers, exposed for the tests. Each returns 0, or -EINVAL. */
 int green__parse_size(const char *s, size_t *out);     /* 64K, 1M, 2G */

@@ -311,7 +311,7 @@ void green__hub_fd_closing(int fd)
     if (!bits)
         return;
     unsigned gen = atomic_load(&e->gen);
-    unsigned n = green__config.hubs;
+    unsigned n = green__config_hubs();
     for (unsigned i = 0; i < n; i++) {
         struct green__hub *h = atomic_load(&slots[i]);
         if (!h || h == self || !(bits & (1u << (i < 31 ? i : 31))))

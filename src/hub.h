@@ -206,7 +206,7 @@ void green__hub_release(void);
 void green__hub_adopt_remote(struct green_thread *t);
 
 /* The hub of slot i, started (its OS thread made and running) if it was
- * not yet; NULL if it cannot be started. i < green__config.hubs; slot 0
+ * not yet; NULL if it cannot be started. i < green__config_hubs(); slot 0
  * is the main thread's hub and is never started here. */
 struct green__hub *green__hub_slot(unsigned i);
 

@@ -52,14 +52,14 @@ static int pinned(const pthread_attr_t *attr)
         return -1;
     for (int c = 0; c < CPU_SETSIZE; c++)
         if (CPU_ISSET(c, &set))
-            return (int)((unsigned)c % green__config.hubs);
+            return (int)((unsigned)c % green__config_hubs());
     return -1;
 }
 
 struct green__hub *green__place(const pthread_attr_t *attr)
 {
     struct green__hub *self = green__hub_current();
-    unsigned n = green__config.hubs;
+    unsigned n = green__config_hubs();
     if (n <= 1 || !self || self->index == GREEN__HUB_FOREIGN)
         return NULL;
     int pin = pinned(attr);
