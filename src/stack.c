@@ -151,7 +151,7 @@ static void populate_tops(char *base, size_t stride, size_t n, size_t hot)
     commit(iov, n);
 }
 
-#define DROP_BATCH 64  /* freed slab stacks whose pages one call drops */
+#define DROP_BATCH 64  /* freed stacks whose pages one call drops */
 
 /* Freed stacks whose pages are yet to be dropped, under lock: one
  * array fills while the other is being dropped. */
@@ -268,7 +268,6 @@ int green__stack_alloc(struct green__stack_cache *c, size_t size,
     return r;
 }
 
-
 /* Records emptied stack s as free for the next thread of its size. Called
  * under lock. */
 static void keep(const struct green__stack *s)
@@ -294,22 +293,22 @@ static void keep(const struct green__stack *s)
 static void drop_pages(const struct green__stack *s, size_t n)
 {
     static atomic_bool refused;
-    struct iovec iov[DROP_BATCH];
+    struct iovec range[DROP_BATCH];  /* not commit's: called unlocked */
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
-        iov[i] = (struct iovec){s[i].lo, (size_t)(s[i].hi - s[i].lo)};
-        total += iov[i].iov_len;
+        range[i] = (struct iovec){s[i].lo, (size_t)(s[i].hi - s[i].lo)};
+        total += range[i].iov_len;
     }
     if (!atomic_load_explicit(&refused, memory_order_relaxed)) {
         long r = syscall(SYS_process_madvise, -10000 /* PIDFD_SELF_THREAD */,
-                         iov, n, MADV_DONTNEED, 0);
+                         range, n, MADV_DONTNEED, 0);
         if (r >= 0 && (size_t)r == total)
             return;
         if (r < 0)
             atomic_store_explicit(&refused, true, memory_order_relaxed);
     }
     for (size_t i = 0; i < n; i++)
-        madvise(iov[i].iov_base, iov[i].iov_len, MADV_DONTNEED);
+        madvise(range[i].iov_base, range[i].iov_len, MADV_DONTNEED);
 }
 
 /* Guarded stacks too are kept, not unmapped: a program whose threads
