@@ -651,6 +651,7 @@ void green__hub_fork_child(void)
         green__io_close(h, fd);  /* waiters vanished: their wakes drop */
     if (atomic_load(&green__hub_many))
         green__fd_forked();  /* and so did the accept locks' holders */
+    green__monitor_fork_child();
     free(h->io);
     h->io = NULL;
     h->nio = 0;

@@ -377,10 +377,20 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
+/* Set once the monitor is started; cleared in a fork's child, which has
+ * no monitor thread. */
+static atomic_bool started;
+
+void green__monitor_fork_child(void)
+{
+    atomic_store(&started, false);
+}
+
 void green__monitor_setup(void)
 {
-    static atomic_flag done;
-    if (!green__config.max_blocking_ms || atomic_flag_test_and_set(&done))
+    if (!green__config.max_blocking_ms ||
+        atomic_load_explicit(&started, memory_order_relaxed) ||
+        atomic_exchange(&started, true))
         return;
     pthread_attr_t attr;
     pthread_t th;

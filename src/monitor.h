@@ -11,7 +11,13 @@
 #define GREEN_SRC_MONITOR_H
 
 /* Starts the monitor thread, once, if GREEN_MAX_BLOCKING_MS is set.
- * Called when a hub is made. */
+ * Called when a hub is made and when a thread is spawned (cheap once
+ * started). */
 void green__monitor_setup(void);
+
+/* In a fork's child, which has no monitor thread: the next spawn starts
+ * one. Not now: the child of _Fork may only make async-signal-safe
+ * calls, and a child with one thread has nothing to monitor. */
+void green__monitor_fork_child(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include "handle.h"
 #include "hub.h"
 #include "key.h"
+#include "monitor.h"
 #include "overflow.h"
 #include "real.h"
 #include "sigmask.h"
@@ -174,6 +175,7 @@ green_t green__spawn_on(struct green__hub *to, void *(*fn)(void *), void *arg,
         return errno = EAGAIN, NULL;
     if (!to)
         to = h;
+    green__monitor_setup();  /* a fork's child's first spawn */
     size_t size = attr && attr->stack_size ? attr->stack_size
                                            : green__config.stack_size;
     /* Its TLS block and TCB go at the top, as glibc puts a thread's, and

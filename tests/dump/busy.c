@@ -8,6 +8,9 @@
  *                switch, while another sleeps 5 ms at a time (so it is
  *                due while the first computes) or, with yield, calls
  *                sched_yield (so it is ready); then both are joined
+ *   forkcompute MS
+ *                main makes and joins a thread, then forks; the child
+ *                does what compute does, the parent waits for it
  *   stdio        one thread writes 1 MiB to stdout with fwrite (stdio's
  *                own write(2), which no wrapper sees) while another
  *                sleeps 5 ms at a time; the test reads stdout late */
@@ -17,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <unistd.h>
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
@@ -94,6 +99,21 @@ int main(int argc, char **argv)
         pthread_create(&t[1], NULL, busy_stdio, NULL);
         pthread_join(t[1], NULL);
         pthread_join(t[0], NULL);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "forkcompute")) {
+        pthread_create(&t[0], NULL, sleeper, NULL);
+        pthread_join(t[0], NULL);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            argv[1] = "compute";
+            return main(argc, argv);
+        }
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
+            return 1;
+        printf("child exited 0\n");
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "compute")) {

@@ -2,7 +2,8 @@
 """GREEN_STATS and GREEN_MAX_BLOCKING_MS on tests/dump/busy.c under the
 preload: the report at exit has plausible counts, a period prints lines,
 a bad value is named; the monitor reports a thread that computes 300 ms
-while another is due, once, and stays silent when off.
+while another is due, once (in a fork's child too), and stays silent when
+off.
 
 Usage: test_stats.py LIBRARY BUSY. Prints TAP."""
 import os
@@ -81,6 +82,12 @@ tap.ok(r.returncode == 0 and len(reports) == 1 and int(reports[0]) >= 100,
 tap.ok(re.search(r"  #\d+ 0x[0-9a-f]+ busy_compute\+0x[0-9a-f]+ ", r.stderr),
        "the report names the computing function (a sample of its stack)",
        r.stderr)
+r = run("forkcompute", "300", env={"GREEN_MAX_BLOCKING_MS": "100"})
+tap.ok(r.returncode == 0 and r.stdout == "computed\nchild exited 0\n" and
+       len(re.findall(r"monitor: green thread \d+ on OS thread \d+ has run "
+                      r"\d+ ms without a switch", r.stderr)) == 1,
+       "a fork's child has a monitor too: one report of its computation",
+       r.stdout + r.stderr)
 r = run("compute", "300", "yield", env={"GREEN_MAX_BLOCKING_MS": "100"})
 tap.ok(r.returncode == 0 and len(re.findall(
            r"monitor: green thread \d+ on OS thread \d+ has run \d+ ms "
