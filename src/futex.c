@@ -107,15 +107,20 @@ int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
     green__oslock_unlock(&b->lock);
     if (!(flags & GREEN__WHY))
         green__wait_why(GREEN__WHY_FUTEX, (const void *)addr, 0);
+    /* Handlers run once the waiter is off its bucket (GREEN__LATE, as
+     * for fd waits): a signal that does not end the wait makes it return
+     * 0, a spurious wake, and the caller waits again. */
     for (;;) {
-        int r = green__park_flags(deadline, flags);
+        int r = green__park_flags(deadline, flags | GREEN__LATE);
         if (atomic_load_explicit(&w.state, memory_order_acquire) == 0) {
-            if (r == 0)
+            if (r == 0 && !green__park_pending())
                 continue;  /* spurious: still queued */
             b = lock_current(&w);
             if (atomic_load(&w.state) == 0) {
                 unlink_waiter(b, &w);
                 green__oslock_unlock(&b->lock);
+                if (!(flags & GREEN__LATE))
+                    green__park_raise();
                 return r;
             }
             green__oslock_unlock(&b->lock);
@@ -125,6 +130,8 @@ int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
         await_delivery(&w);
         if (r == -ECANCELED)
             green__cancel_keep();
+        if (!(flags & GREEN__LATE))
+            green__park_raise();
         return 0;
     }
 }

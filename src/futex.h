@@ -21,7 +21,9 @@
  * callers recheck), -EAGAIN (*addr != expected), -ETIMEDOUT, -ECANCELED,
  * -EINVAL (bitset 0) or -ENOMEM (no hub could be made). A wait that was
  * woken returns 0 even if it was also killed; the kill then fails the
- * next wait. May yield. */
+ * next wait. A signal handler for the thread runs once it is off the
+ * queue (so it may leave with siglongjmp), and the wait then returns 0,
+ * as if woken (see GREEN__LATE, wait.h). May yield. */
 int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
                       int64_t deadline, uint32_t bitset, int flags);
 

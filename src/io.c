@@ -173,6 +173,8 @@ static const volatile uint32_t *accept_word(struct green__fd *e)
     return (const volatile uint32_t *)&e->accepting;
 }
 
+/* Returns 0 (held), 1 (not held: a signal's handler is to run first,
+ * GREEN__LATE) or -errno. */
 static int accept_lock(struct green__fd *e, int fd, int64_t deadline,
                        int flags)
 {
@@ -182,9 +184,12 @@ static int accept_lock(struct green__fd *e, int fd, int64_t deadline,
     while (atomic_exchange(&e->accepting, 2) != 0) {
         green__wait_why(GREEN__WHY_FD, NULL, fd);  /* the dump: accept */
         int r = green__futex_wait(accept_word(e), 2, deadline,
-                                  GREEN__FUTEX_ALL, flags | GREEN__WHY);
+                                  GREEN__FUTEX_ALL,
+                                  flags | GREEN__WHY | GREEN__LATE);
         if (r < 0 && r != -EAGAIN)
             return r;
+        if (green__park_pending())
+            return 1;  /* what it swapped in (2) costs a wake at most */
     }
     return 0;
 }
@@ -208,13 +213,25 @@ int green__io_accept_ready(int fd, int flags)
     int wflags = intr_flags(fi.rcvtimeo);
     struct green__fd *e = green__fd_entry(fd);  /* made by fd_info */
     bool held = false;
+    /* Handlers run with the lock let go (GREEN__LATE), so that one that
+     * leaves with siglongjmp leaves the socket to the others. */
     for (bool checked = false;;) {
         if (!held && e && atomic_load_explicit(&green__hub_many,
                                                memory_order_relaxed)) {
             int r = accept_lock(e, fd, deadline, wflags);
+            if (r != 0)
+                green__park_raise();
             if (r < 0)
                 return fail(r, deadline);
+            if (r > 0)
+                continue;  /* the handler ran: the wait goes on */
             held = true;
+        }
+        if (held && green__park_pending()) {
+            accept_unlock(e);
+            held = false;
+            green__park_raise();  /* then the wait goes on, or EINTR */
+            continue;
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (green__real.poll(&p, 1, 0) != 0)
@@ -227,12 +244,16 @@ int green__io_accept_ready(int fd, int flags)
                          !on))
             return held;
         checked = true;
-        int r = green__wait_fd_flags(fd, GREEN_IN, deadline, wflags);
+        int r = green__wait_fd_flags(fd, GREEN_IN, deadline,
+                                     wflags | GREEN__LATE);
         if (r < 0) {
             if (held)
                 accept_unlock(e);  /* before a cancel acts in fail() */
+            green__park_raise();
             return fail(r, deadline);
         }
+        if (!held)
+            green__park_raise();
     }
 }
 

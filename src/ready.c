@@ -186,6 +186,7 @@ int green__wait_fd(int fd, int events, int64_t deadline)
 int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags)
 {
     struct green__fdwait w;
+again:;
     int r = green__fdwait_add(&w, fd, events);
     if (r < 0)
         return r;
@@ -193,17 +194,27 @@ int green__wait_fd_flags(int fd, int events, int64_t deadline, int flags)
         green__wait_why(GREEN__WHY_FD, NULL, fd);
         w.t->wait.events = (unsigned char)events;
     }
+    /* Handlers run once the waiter is off the list (GREEN__LATE), so
+     * that one that leaves with siglongjmp leaves nothing behind; if the
+     * signal does not end the wait, it goes on. */
     while (!w.result) {
-        r = green__park_flags(deadline, flags);
+        r = green__park_flags(deadline, flags | GREEN__LATE);
         if (r < 0 && w.result) {
             if (r == -ECANCELED)
                 green__cancel_keep();
-        } else if (r < 0) {
+        } else if (r < 0 || (!w.result && green__park_pending())) {
             green__fdwait_del(&w);
-            return r;
+            if (flags & GREEN__LATE)
+                return r;  /* 0: the caller raises, then waits again */
+            green__park_raise();
+            if (r < 0)
+                return r;
+            goto again;
         }
     }
     resumed(&w);
+    if (!(flags & GREEN__LATE))
+        green__park_raise();
     return w.result;
 }
 

@@ -84,6 +84,21 @@ int green__park(int64_t deadline)
     return green__park_flags(deadline, 0);
 }
 
+bool green__park_pending(void)
+{
+    struct green__hub *h = green__hub_current();
+    struct green_thread *t = h ? h->current : NULL;
+    return t && green__unlikely(
+                    atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
+                    ~t->sigmask);
+}
+
+void green__park_raise(void)
+{
+    if (green__park_pending())
+        green__intr_raise(green__hub_current()->current);
+}
+
 int green__park_flags(int64_t deadline, int flags)
 {
     struct green__hub *h = green__hub_get();
@@ -91,8 +106,11 @@ int green__park_flags(int64_t deadline, int flags)
     ev_timer *w = (ev_timer *)t->timer;
     if (green__unlikely(
             atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
-            ~t->sigmask))
+            ~t->sigmask)) {
+        if (flags & GREEN__LATE)
+            return 0;  /* the caller runs it, after its wait */
         green__intr_raise(t);  /* a pthread_kill's handler runs here */
+    }
     if (!(flags & GREEN__NOCANCEL)) {
         if (atomic_load_explicit(&t->cancel, memory_order_relaxed) &&
             atomic_exchange(&t->cancel, 0))
@@ -131,7 +149,7 @@ int green__park_flags(int64_t deadline, int flags)
      * waits itself (sleep) parks again with the same timer and token. */
     if (green__unlikely(
             atomic_load_explicit(&t->sigpend, memory_order_relaxed) &
-            ~t->sigmask))
+            ~t->sigmask) && !(flags & GREEN__LATE))
         green__intr_raise(t);
     if (r == -ECANCELED) {
         bool async = (flags & GREEN__ASYNC) &&

@@ -10,6 +10,7 @@
 #ifndef GREEN_SRC_WAIT_H
 #define GREEN_SRC_WAIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hub.h"
@@ -23,6 +24,14 @@ struct green_thread;
  * -ECANCELED for a green_kill (delivered: the kill is used up), or 0
  * spuriously. May yield. */
 int green__park(int64_t deadline);
+
+/* Whether the calling green thread has a signal left pending that it
+ * does not block: a GREEN__LATE park's caller takes its wait down and
+ * calls green__park_raise(). */
+bool green__park_pending(void);
+
+/* Calls the handlers of those signals. */
+void green__park_raise(void);
 
 /* Flags for green__park_flags() and the waits built on it. */
 #define GREEN__NOCANCEL 1  /* ignore green_kill and green_timeout scopes:
@@ -41,6 +50,14 @@ int green__park(int64_t deadline);
                               the wait (-ECANCELED) if the thread's type
                               is asynchronous and cancellation enabled;
                               the caller then acts on it */
+#define GREEN__LATE 32     /* the park calls no signal handler: it returns
+                              (0 if nothing else ended it) and the caller
+                              calls green__park_raise() once it has taken
+                              its wait down, so that a handler may leave
+                              with siglongjmp. The fd and futex waits do
+                              that themselves; given this flag, they
+                              leave it to their caller in turn, and
+                              return 0 where a handler's turn came */
 
 /* Names what the calling green thread's next park waits on (why.h): obj
  * and num as the reason says. A few stores. An OS thread without a hub
