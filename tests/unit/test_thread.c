@@ -280,6 +280,7 @@ int main(void)
     printf("# skipped under TSan: thread_100k_alive: TSan maps a trace per "
            "fiber and runs out of room\n");
     fflush(stdout);  /* before Check forks */
+    (void)thread_100k_alive;
 #else
     tcase_add_test(tc, thread_100k_alive);
 #endif
