@@ -11,7 +11,8 @@
  * threads (of any OS thread) call at once; the others wait, unkillable,
  * until it has returned. *flag: 0 not run (as PTHREAD_ONCE_INIT and
  * ONCE_FLAG_INIT), 1 running, 3 running with waiters, 2 done (glibc's
- * "done" value too). Returns 0. */
+ * "done" value too); a TSan build uses TSan's values (src/once.c).
+ * Returns 0. */
 int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg);
 
 /* The "done" value: glibc's 2, or under TSan, whose pthread_once a real
