@@ -111,8 +111,17 @@ GREEN__INTERPOSE void pthread_exit(void *result)
     exit_thread(result);
 }
 
-GREEN__INTERPOSE pthread_t pthread_self(void)
+/* TSan's runtime calls these two while it starts an OS thread, before
+ * that thread can run instrumented code (its ThreadStart finds the
+ * stack with pthread_getattr_np(pthread_self())): its calls, like its
+ * key calls below, reach glibc through uninstrumented code. They are
+ * about the OS thread, which is what glibc answers. */
+GREEN__INTERPOSE GREEN__NO_TSAN pthread_t pthread_self(void)
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->pthread_self();
     return green__pthr_self();
 }
 
@@ -275,8 +284,13 @@ GREEN__INTERPOSE int pthread_setattr_default_np(const pthread_attr_t *attr)
     return r;
 }
 
-GREEN__INTERPOSE int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
+GREEN__INTERPOSE GREEN__NO_TSAN int pthread_getattr_np(pthread_t th,
+                                                       pthread_attr_t *attr)
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->pthread_getattr_np(th, attr);
     if (!green__pthr_ours(th))
         return green__reals()->pthread_getattr_np(th, attr);
     return -green__pthr_getattr(th, attr);

@@ -13,6 +13,7 @@
  *
  * pthread_sigmask and sigprocmask set the calling green thread's own mask
  * (src/sigmask.h); sigpending adds what is pending on it alone. */
+#include "fiber_san.h"
 #include "clock.h"
 #include "interpose.h"
 
@@ -46,9 +47,18 @@ static __sighandler_t adopted(int sig, __sighandler_t old, __sighandler_t prev)
     return green__intr_is_trampoline(old) ? prev : old;
 }
 
-GREEN__INTERPOSE int sigaction(int sig, const struct sigaction *act,
-                               struct sigaction *old)
+/* TSan's runtime installs its handlers of deadly signals here while it
+ * starts, before it can run instrumented code (in a program that is not
+ * built with TSan, such as a shell a TSan-built preload reaches): its
+ * calls go on uninstrumented, to the next sigaction. */
+GREEN__INTERPOSE GREEN__NO_TSAN int sigaction(int sig,
+                                              const struct sigaction *act,
+                                              struct sigaction *old)
 {
+    const struct green__real *rt =
+        green__san_runtime(__builtin_return_address(0));
+    if (green__unlikely(rt != NULL))
+        return rt->sigaction(sig, act, old);
     if (sig == SIGSEGV && green__overflow_sigaction(act, old) == 0)
         return 0;  /* behind the overflow handler, as if it were not there */
     if (!wraps(sig))

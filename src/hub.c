@@ -207,21 +207,43 @@ static __thread struct {
     struct green__hub *h[HELD];
 } held __attribute__((tls_model("initial-exec")));
 
+/* A pin keeps h from being freed (destroy waits for none to be left):
+ * a waker takes one before its push to h's inbox, since from the push on
+ * the woken thread may run, end, and its OS thread exit and free h, all
+ * before the waker's nudge has read h (TSan saw a wake read the freed
+ * h->loop and h->ev). */
+static void pin(struct green__hub *h)
+{
+    atomic_fetch_add(&h->pinned, 1);
+}
+
+static void unpin(struct green__hub *h)
+{
+    atomic_fetch_sub_explicit(&h->pinned, 1, memory_order_release);
+}
+
+/* After a push to h's inbox, with h pinned: nudges h, and gives up the
+ * pin (at green__hub_release for a nudge it holds). */
 static void nudge(struct green__hub *h)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (!atomic_load_explicit(&h->sleeping, memory_order_relaxed) || h->gone)
+    if (!atomic_load_explicit(&h->sleeping, memory_order_relaxed) || h->gone) {
+        unpin(h);
         return;
+    }
     if (held.on) {
         for (unsigned i = 0; i < held.n; i++)
-            if (held.h[i] == h)
+            if (held.h[i] == h) {
+                unpin(h);  /* the held entry has its own */
                 return;
+            }
         if (held.n < HELD) {
             held.h[held.n++] = h;
             return;
         }
     }
     send_wake(h);
+    unpin(h);
 }
 
 void green__hub_hold(void)
@@ -232,8 +254,10 @@ void green__hub_hold(void)
 void green__hub_release(void)
 {
     held.on = false;
-    for (unsigned i = 0; i < held.n; i++)
+    for (unsigned i = 0; i < held.n; i++) {
         send_wake(held.h[i]);
+        unpin(held.h[i]);
+    }
     held.n = 0;
 }
 
@@ -244,6 +268,7 @@ void green__hub_wake(struct green_thread *t)
         green__hub_ready(h, t);
         return;
     }
+    pin(h);
     wakeq_push(&h->ev->wake, &t->wnode);
     nudge(h);
 }
@@ -321,6 +346,7 @@ void green__hub_fd_closing(int fd)
             continue;  /* its waiters find out when they try */
         m->fd = fd;
         m->gen = gen;
+        pin(h);
         wakeq_push(&h->ev->mail, &m->node);
         nudge(h);
     }
@@ -555,6 +581,10 @@ static void destroy(void *arg)
         }
     }
     green__oslock_unlock(&hubs_lock);
+    /* A waker of the thread that just ended may still be nudging h. */
+    for (unsigned spins = 0;
+         atomic_load_explicit(&h->pinned, memory_order_acquire); spins++)
+        green__backoff(spins);
     green__stats_retire(h);
     for (int fd = 0; fd < h->nio; fd++)
         green__io_close(h, fd);

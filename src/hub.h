@@ -119,6 +119,8 @@ struct green__hub {
     _Alignas(64) _Atomic int sleeping; /* in, or about to enter, a
                                        blocking epoll_wait: a waker must
                                        write the eventfd (seq_cst) */
+    atomic_uint pinned;             /* wakers still to nudge it: see
+                                       hub.c's pin */
     _Atomic int placed;             /* green threads placed on it and not
                                        ended, for place.c */
     _Atomic int unstarted;          /* placed ones that never ran yet */

@@ -426,10 +426,21 @@ static void user_relock(pthread_mutex_t *m)
         (void)green__mutex_lock(m, GREEN_NEVER, GREEN__NOCANCEL);
 }
 
+/* The pool thread's wait stands in for the caller's: the caller may let
+ * go of the user's mutex only once that wait has begun (is counted as a
+ * waiter), or a signal in between would be lost. The pool thread locks a
+ * stand-in mutex, says so, and waits with it; its wait releases it only
+ * once it is counted. The caller then takes the stand-in (and at once
+ * gives it back) as its proof. Each thread unlocks only what it locked:
+ * the caller used to lock the stand-in and leave its unlock to the pool
+ * thread's wait, which POSIX does not allow (glibc's normal mutex let it
+ * pass; TSan saw the caller hold it ever after, a lock-order inversion
+ * with the user's mutex). */
 struct cwait {
     struct green__job job;
     pthread_cond_t *c;
-    pthread_mutex_t proxy;  /* locked, until the wait has begun */
+    pthread_mutex_t proxy;  /* the pool thread's, for its wait */
+    atomic_int held;        /* 1 once the pool thread holds proxy */
     clockid_t clock;
     const struct timespec *at;
     int r;
@@ -438,6 +449,8 @@ struct cwait {
 static void cwait_run(struct green__job *job)
 {
     struct cwait *w = green__container_of(job, struct cwait, job);
+    green__real.pthread_mutex_lock(&w->proxy);
+    atomic_store_explicit(&w->held, 1, memory_order_release);
     w->r = w->at ? green__real.pthread_cond_clockwait(w->c, &w->proxy,
                                                       w->clock, w->at)
                  : green__real.pthread_cond_wait(w->c, &w->proxy);
@@ -445,19 +458,20 @@ static void cwait_run(struct green__job *job)
 }
 
 /* Until the pool thread's wait has released the stand-in: until then it
- * is not counted as a waiter. */
+ * is not counted as a waiter. Once it is free, the caller holds it. */
 static bool not_begun(void *arg)
 {
     struct cwait *w = arg;
-    return atomic_load((const _Atomic int *)&w->proxy.__data.__lock) != 0;
+    return !atomic_load_explicit(&w->held, memory_order_acquire) ||
+           green__real.pthread_mutex_trylock(&w->proxy) != 0;
 }
 
 static void wait_begun(struct cwait *w)
 {
-    if (spin(not_begun, w))
-        return;
-    for (unsigned spins = 0; not_begun(w); spins++)
-        green__backoff(spins);
+    if (!spin(not_begun, w))
+        for (unsigned spins = 0; not_begun(w); spins++)
+            green__backoff(spins);
+    green__real.pthread_mutex_unlock(&w->proxy);
 }
 
 int green__kept_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
@@ -466,7 +480,6 @@ int green__kept_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
     struct cwait w = {.job = {.run = cwait_run, .call = "pthread_cond_wait"},
                       .c = c, .clock = clock, .at = at};
     green__real.pthread_mutex_init(&w.proxy, NULL);
-    green__real.pthread_mutex_lock(&w.proxy);
     if (green__offload_start(&w.job) < 0)
         return -EAGAIN;
     wait_begun(&w);

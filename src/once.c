@@ -1,5 +1,5 @@
 /* Run-once on a 4-byte flag: 0 not run, 1 running, 3 running and waited
- * on, 2 done. The runner claims 0 -> 1 with a compare-and-swap; a caller
+ * on, 2 done (under TSan, TSan's values: see RUNNING below). The runner claims 0 -> 1 with a compare-and-swap; a caller
  * that finds it running marks 3 and parks on the flag; the runner's final
  * swap to 2 wakes everyone only if it took away a 3. Done is a single
  * acquire load, so the fast path costs what glibc's does.
@@ -20,9 +20,21 @@
 #include "oslock.h"
 #include "wait.h"
 
+#define DONE GREEN__ONCE_DONE
+#ifdef GREEN__TSAN
+/* TSan's pthread_once, which is what a real pthread_once call reaches in
+ * a TSan build, marks its flag done with 1 (its guard's kGuardDone), and
+ * running with bit 16, waited on with bit 17 too: libgreen's flags must
+ * read the same, or a once that TSan ran looks running forever. glibc's
+ * own 2 is done too. */
+#define RUNNING (1u << 16)
+#define WAITED (RUNNING | 1u << 17)
+#define done(s) ((s) == DONE || (s) == 2u)
+#else
 #define RUNNING 1u
-#define DONE 2u
 #define WAITED 3u
+#define done(s) ((s) == DONE)
+#endif
 
 _Static_assert(sizeof(pthread_once_t) == sizeof(uint32_t), "a 4-byte flag");
 
@@ -37,10 +49,10 @@ int green__once_arg(uint32_t *flag, void (*fn)(void *), void *arg)
 {
     _Atomic uint32_t *f = (_Atomic uint32_t *)flag;
     uint32_t s = atomic_load_explicit(f, memory_order_acquire);
-    if (green__likely(s == DONE))
+    if (green__likely(done(s)))
         return 0;
     for (;;) {
-        if (s == DONE)
+        if (done(s))
             return 0;
         if (s == 0) {
             if (!atomic_compare_exchange_weak(f, &s, RUNNING))

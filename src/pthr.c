@@ -185,8 +185,11 @@ static int create(pthread_t *out, const pthread_attr_t *attr,
     /* Reported as glibc reports it: aligned down to the TLS block's
      * alignment. */
     p.pa.stack = asked & ~(green__tls_align() - 1);
-    __libc_single_threaded = 0;  /* as glibc's pthread_create: libstdc++
-                                    skips atomics while it is set */
+    /* As glibc's pthread_create: libstdc++ skips atomics while it is
+     * set. Written once only, as glibc does: the threads already running
+     * read it without atomics (a second write raced with their reads). */
+    if (__libc_single_threaded)
+        __libc_single_threaded = 0;
     int saved = errno;
     struct green_thread *t = green__spawn_on(green__place(attr), fn, arg,
                                              &ga, stack, prepare, &p);

@@ -35,7 +35,7 @@ struct green__stack_free {
 const uint64_t green__stack_zero[GREEN__CANARY_ZONE / 8];
 
 static atomic_size_t guarded_count;   /* live guarded mappings */
-static size_t guarded_budget;         /* set once; see budget() */
+static atomic_size_t guarded_budget;  /* set once; see budget() */
 
 static struct green__oslock lock;     /* protects the fields below */
 static struct {
@@ -68,23 +68,29 @@ static size_t round_pages(size_t n)
  * threads. */
 static size_t budget(void)
 {
-    if (guarded_budget)
-        return guarded_budget;
-    if (green__config.guarded_stacks >= 0)
-        return guarded_budget = (size_t)green__config.guarded_stacks;
-    long max = 65530;  /* the kernel's default */
-    char buf[32];
-    int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        if (n > 0) {
-            buf[n] = 0;
-            max = strtol(buf, NULL, 10);
+    /* Hubs of several OS threads ask at once; each finds the same answer,
+     * so a racing store is harmless, but it must be atomic. */
+    size_t b = atomic_load_explicit(&guarded_budget, memory_order_relaxed);
+    if (b)
+        return b;
+    if (green__config.guarded_stacks >= 0) {
+        b = (size_t)green__config.guarded_stacks;
+    } else {
+        long max = 65530;  /* the kernel's default */
+        char buf[32];
+        int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t n = read(fd, buf, sizeof buf - 1);
+            if (n > 0) {
+                buf[n] = 0;
+                max = strtol(buf, NULL, 10);
+            }
+            close(fd);
         }
-        close(fd);
+        b = (size_t)(max > 256 ? max : 256) / 4;
     }
-    guarded_budget = (size_t)(max > 256 ? max : 256) / 4;
-    return guarded_budget;
+    atomic_store_explicit(&guarded_budget, b, memory_order_relaxed);
+    return b;
 }
 
 size_t green__stack_guarded_count(void)

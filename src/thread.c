@@ -29,10 +29,16 @@
 static atomic_uint_fast64_t next_id = 2;
 
 /* Contexts that end the process when the last of them ends, as glibc's
- * last thread does: the green threads, and the adopted contexts of the
- * main thread and of the program's own OS threads (not the idle ones of
- * the hubs libgreen started, which never end). */
-static atomic_long alive;
+ * last thread does: the green threads, the main thread, and the adopted
+ * contexts of the program's own OS threads (not the idle ones of the hubs
+ * libgreen started, which never end). The main thread counts from the
+ * start, adopted or not: a program linked with libgreen whose main never
+ * made a hub is still running while its other OS threads end (it counted
+ * only once adopted, so the last such thread to return exited the whole
+ * process under main's feet, e.g. during its pthread_join). Its count
+ * goes when its context ends as a green thread (green_exit,
+ * pthread_exit); its hub is never freed before exit. */
+static atomic_long alive = 1;
 
 void green__thread_forked(void)
 {
@@ -61,7 +67,7 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     t->scope_deadline = GREEN_NEVER;
     t->stack.canary = green__stack_zero;
     t->tp = green__tp_get();
-    if (!h->worker)
+    if (!h->worker && !h->is_main)  /* main counts already */
         atomic_fetch_add(&alive, 1);
     green__san_adopt(&t->san);
 }

@@ -59,8 +59,16 @@ void harness_crews(int os, int greens, void *(*fn)(void *), void *arg);
 /* Entries of a directory, "." and ".." aside (e.g. /proc/self/fd). */
 int harness_count_entries(const char *dir);
 
-/* OS threads of this process, from /proc/self/task. */
+/* OS threads of this process, from /proc/self/task, TSan's own left out
+ * once harness_tsan_start counted them. */
 int harness_os_threads(void);
+
+/* Under TSan (nothing otherwise): makes sure TSan's own OS threads run
+ * (it starts them with the first thread a process creates, one or two,
+ * and keeps them until exit) and counts them, so that harness_os_threads
+ * can leave them out. Call it before the test makes threads of its own:
+ * every thread but main is then TSan's. */
+void harness_tsan_start(void);
 
 /* A ticker: a green thread that adds one to harness_ticks every 5 ms for
  * ns, so that a test can tell a blocked call let the others run. */

@@ -62,11 +62,20 @@ static inline void die(const char *what)
     exit(1);
 }
 
+/* The alarm's seconds: 10, or PARITY_ALARM's (a slower build, such as a
+ * TSan one, gives its programs more: tests/preload/meson.build). */
+static inline unsigned alarm_seconds(void)
+{
+    const char *s = getenv("PARITY_ALARM");
+    int n = s ? atoi(s) : 0;
+    return n > 0 ? (unsigned)n : 10;
+}
+
 /* The start of main: an alarm, so that a hang ends, and stdout line
  * buffered, so that a hang still shows the lines before it. */
 static inline void start_program(void)
 {
-    alarm(10);
+    alarm(alarm_seconds());
     setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
@@ -133,7 +142,7 @@ static inline void expect_exit0(const char *who, int st)
 }
 
 /* fork() with stdout flushed first (no line printed twice); the child gets
- * its own alarm(10) so that a hang ends. Returns 0 in the child. */
+ * its own alarm (alarm_seconds) so that a hang ends. Returns 0 in the child. */
 static inline pid_t fork_child(void)
 {
     fflush(stdout);
@@ -141,7 +150,7 @@ static inline pid_t fork_child(void)
     if (pid < 0)
         die("fork");
     if (pid == 0)
-        alarm(10);
+        alarm(alarm_seconds());
     return pid;
 }
 

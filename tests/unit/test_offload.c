@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fiber_san.h"
 #include "green.h"
 #include "harness.h"
 #include "hub.h"
@@ -32,6 +33,15 @@ struct nap {
 };
 
 static atomic_int running, most, runs, discards;
+
+/* The ticks offload_many_concurrent wants while its jobs run: 20 of 5 ms
+ * at best; TSan, 5-15 times slower, leaves fewer in the same 100 ms (9
+ * seen under load). */
+#ifdef GREEN__TSAN
+enum { MIN_TICKS = 3 };
+#else
+enum { MIN_TICKS = 10 };
+#endif
 
 static void nap_run(struct green__job *job)
 {
@@ -90,6 +100,7 @@ END_TEST
 
 START_TEST(offload_direct_when_alone)
 {
+    harness_tsan_start();
     green_self();
     struct nap n = {.job.run = nap_run, .ns = MS(1)};
     ck_assert_int_eq(green__offload(&n.job, 0), 0);
@@ -121,7 +132,7 @@ START_TEST(offload_many_concurrent)
     ck_assert_time(green_now() - t0, MS(100), MS(100), MS(400));
     ck_assert_int_eq(atomic_load(&runs), 50);
     ck_assert_int_ge(atomic_load(&most), 25);
-    ck_assert_int_ge(atomic_load(&harness_ticks), 10);
+    ck_assert_int_ge(atomic_load(&harness_ticks), MIN_TICKS);  /* the hub ran */
 }
 END_TEST
 
@@ -129,6 +140,7 @@ END_TEST
 START_TEST(offload_pool_bound)
 {
     green__config.offload_threads = 4;
+    harness_tsan_start();
     companion();
     green_t t[16];
     int64_t t0 = green_now();
@@ -147,6 +159,7 @@ END_TEST
 START_TEST(offload_idle_retire)
 {
     green__offload_idle_ns = MS(100);
+    harness_tsan_start();
     companion();
     green_t t[6];
     for (int i = 0; i < 6; i++)
