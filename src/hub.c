@@ -165,7 +165,7 @@ void green__hub_ready(struct green__hub *h, struct green_thread *t)
 {
     if (green__unlikely(t->id < h->fork_mark) && t != h->forker)
         return;  /* vanished in a fork: see green__hub_fork_child */
-    t->state = GREEN__READY;
+    __atomic_store_n(&t->state, GREEN__READY, __ATOMIC_RELAXED);
     t->next = NULL;
     h->nready++;
     if (h->runq_tail)
@@ -410,17 +410,17 @@ void green__hub_switch(struct green__hub *h)
         drain(h);
     struct green_thread *next = runq_pop(h);
     if (next == self) {  /* it was woken while polling */
-        self->state = GREEN__RUNNING;
+        __atomic_store_n(&self->state, GREEN__RUNNING, __ATOMIC_RELAXED);
         return;
     }
     self->saved_errno = errno;
     if (green__unlikely(!green__stack_intact(&self->stack)))
         green__overflow_report(self, NULL);
     void *to = h->sched_sp, *tp = h->first.tp;
-    h->current = next;
+    __atomic_store_n(&h->current, next, __ATOMIC_RELAXED);
     if (next) {
         count_switch(h);
-        next->state = GREEN__RUNNING;
+        __atomic_store_n(&next->state, GREEN__RUNNING, __ATOMIC_RELAXED);
         to = next->sp;
         tp = next->tp;
     }
@@ -479,8 +479,8 @@ static void sched_main(void *arg)
             sleep_once(h);
             continue;
         }
-        h->current = next;
-        next->state = GREEN__RUNNING;
+        __atomic_store_n(&h->current, next, __ATOMIC_RELAXED);
+        __atomic_store_n(&next->state, GREEN__RUNNING, __ATOMIC_RELAXED);
         green__sigmask_switch(h, &h->first, next);
         count_switch(h);
         if (green__unlikely(green__config.stats))

@@ -341,11 +341,16 @@ void green__intr_deliver(struct green__hub *h)
         deliver(t);
 }
 
-/* Whether a pthread_kill of t can wait for t to raise it. */
+/* Whether a pthread_kill of t can wait for t to raise it. t may be on
+ * another hub, running: its hub's current thread and its state are read
+ * as a snapshot (relaxed atomics, as they are written); a thread that
+ * starts running meanwhile takes the signal as it resumes anyway. */
 static bool deferrable(struct green_thread *t, int sig)
 {
-    return sig > 0 && sig < NSIG && t != t->hub->current &&
-           t->state != GREEN__ENDED && atomic_load(&acts[sig].ours) &&
+    return sig > 0 && sig < NSIG &&
+           t != __atomic_load_n(&t->hub->current, __ATOMIC_RELAXED) &&
+           __atomic_load_n(&t->state, __ATOMIC_RELAXED) != GREEN__ENDED &&
+           atomic_load(&acts[sig].ours) &&
            !(t->hub->sig_real & green__sigbit(sig));
 }
 
@@ -356,7 +361,7 @@ int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
         /* Pending on t until it unblocks it (green__sigmask_set) or takes
          * it in sigwait, whose wait this ends (spuriously for others). */
         atomic_fetch_or(&t->sigpend, 1ul << (sig - 1));
-        if (t != h->current)
+        if (t != __atomic_load_n(&h->current, __ATOMIC_RELAXED))
             green__unpark(t, 0);
         return 0;
     }

@@ -62,7 +62,7 @@ void green__thread_adopt(struct green_thread *t, struct green__hub *h,
     memset(t, 0, sizeof *t);
     t->hub = h;
     t->id = id;
-    t->state = GREEN__RUNNING;
+    __atomic_store_n(&t->state, GREEN__RUNNING, __ATOMIC_RELAXED);
     t->deadline = GREEN_NEVER;
     t->scope_deadline = GREEN_NEVER;
     t->stack.canary = green__stack_zero;
@@ -104,7 +104,7 @@ static __attribute__((noreturn)) void end(struct green_thread *t, void *result)
         atomic_fetch_sub_explicit(&h->placed, 1, memory_order_relaxed);
     if (green__unlikely(green__config.stats))
         green__stats_ran(h, t);  /* its last run ends here */
-    t->state = GREEN__ENDED;
+    __atomic_store_n(&t->state, GREEN__ENDED, __ATOMIC_RELAXED);
     h->live--;
     green__sigmask_leave(h, t);
     h->reap = t;

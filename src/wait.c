@@ -123,11 +123,13 @@ int green__park_flags(int64_t deadline, int flags)
         return atomic_load(&t->park) == IDLE ? -ETIMEDOUT : take(t);
     /* Before the token says PARKED, so that a signal handler seeing it
      * PARKED also sees which interruptions the park takes (intr.c). */
-    t->intr = (unsigned char)(flags & (GREEN__EINTR | GREEN__ERESTART));
+    __atomic_store_n(&t->intr,
+                     (unsigned char)(flags & (GREEN__EINTR | GREEN__ERESTART)),
+                     __ATOMIC_RELAXED);
     /* Once PARKED, a waker on another OS thread may queue t: from here on
      * t must switch away. */
     if (!atomic_compare_exchange_strong(&t->park, &s, PARKED)) {
-        t->intr = 0;
+        __atomic_store_n(&t->intr, 0, __ATOMIC_RELAXED);
         return take(t);  /* an unpark came first */
     }
     t->deadline = deadline;
@@ -136,11 +138,11 @@ int green__park_flags(int64_t deadline, int flags)
         w->data = t;
         arm(h, t);
     }
-    t->state = GREEN__PARKED;
+    __atomic_store_n(&t->state, GREEN__PARKED, __ATOMIC_RELAXED);
     t->wait.since = h->polled_at;
     h->stats.parks[t->wait.why]++;
     green__hub_switch(h);
-    t->intr = 0;
+    __atomic_store_n(&t->intr, 0, __ATOMIC_RELAXED);
     if (deadline >= 0 && ev_is_active(w))
         ev_timer_stop(h->loop, w);
     t->deadline = GREEN_NEVER;
