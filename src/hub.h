@@ -97,6 +97,9 @@ struct green__hub {
         int flags;
         uint64_t mask;              /* its sa_mask */
     } sig_deferred[64];
+    struct green_thread *_Atomic kill_for[64]; /* intr.c: the thread a
+                                       pthread_kill from another hub sent
+                                       signal i + 1 to this OS thread for */
     uint64_t sig_real;              /* the OS thread's mask, as set */
     struct green_thread first;      /* the adopted OS thread context */
     /* Diagnostics, kept after the fields every switch reads, so that

@@ -134,8 +134,16 @@ static struct green_thread *target(int sig, const siginfo_t *si)
     struct green__hub *h = green__tls_hub;
     if (kill_to)
         return kill_to;
-    if (thread_directed(sig, si))
-        return !h ? NULL : h->current ? h->current : &h->first;
+    if (thread_directed(sig, si)) {
+        if (!h)
+            return NULL;
+        /* A pthread_kill from another hub names its thread, which may
+         * have stopped running (or this hub be in its scheduler, whose
+         * idle context blocks everything) by the time it arrives. */
+        struct green_thread *k =
+            sig < 65 ? atomic_exchange(&h->kill_for[sig - 1], NULL) : NULL;
+        return k ? k : h->current ? h->current : &h->first;
+    }
     if (h && h->worker) {
         /* A hub libgreen started: its adopted context only idles and
          * blocks everything. The running thread, or the one in sigsuspend,
@@ -374,6 +382,8 @@ int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)
         return 0;
     }
     kill_to = sig ? t : NULL;
+    if (sig > 0 && sig < 65 && h != green__tls_hub)
+        atomic_store(&h->kill_for[sig - 1], t);  /* for its trampoline */
     int r = v ? green__real.pthread_sigqueue(h->os, sig, *v)
               : green__real.pthread_kill(h->os, sig);
     kill_to = NULL;

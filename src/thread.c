@@ -375,5 +375,8 @@ int green_yield(void)
         return 0;
     green__hub_ready(h, h->current);
     green__hub_switch(h);
+    /* A pthread_kill from another hub left while this thread waited its
+     * turn: its handler runs now, as park and time slices run theirs. */
+    green__park_raise();
     return 0;
 }
