@@ -104,7 +104,9 @@ static void mark(struct green_thread *t, int flags)
 /* Whether t's own mask blocks sig (sigmask.h). */
 static bool blocks(const struct green_thread *t, int sig)
 {
-    return t && sig < 65 && (t->sigmask & green__sigbit(sig));
+    /* t may be another hub's thread: its mask as a snapshot. */
+    return t && sig < 65 && (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) &
+                             green__sigbit(sig));
 }
 
 /* The first live thread of h that does not block sig, as the kernel
@@ -336,7 +338,9 @@ static void deliver(struct green_thread *t)
 {
     if (__atomic_load_n(&t->intr, __ATOMIC_ACQUIRE) & HIT)
         green__unpark(t, -EINTR);
-    else if ((atomic_load(&t->sigpend) & ~t->sigmask) && t->state == GREEN__PARKED)
+    else if ((atomic_load(&t->sigpend) &
+              ~__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED)) &&
+             __atomic_load_n(&t->state, __ATOMIC_RELAXED) == GREEN__PARKED)
         green__unpark(t, 0);
 }
 
@@ -359,7 +363,8 @@ static bool deferrable(struct green_thread *t, int sig)
            t != __atomic_load_n(&t->hub->current, __ATOMIC_RELAXED) &&
            __atomic_load_n(&t->state, __ATOMIC_RELAXED) != GREEN__ENDED &&
            atomic_load(&acts[sig].ours) &&
-           !(t->hub->sig_real & green__sigbit(sig));
+           !(__atomic_load_n(&t->hub->sig_real, __ATOMIC_RELAXED) &
+             green__sigbit(sig));
 }
 
 int green__intr_kill(struct green_thread *t, int sig, const union sigval *v)

@@ -42,7 +42,9 @@ void green__sigmask_apply(struct green__hub *h, const struct green_thread *t)
                     (t->sigmask & GREEN__SIG_SYNC);
     if (want == h->sig_real)
         return;
-    h->sig_real = want;
+    /* Relaxed atomics: intr.c reads it, and t->sigmask, from other
+     * hubs. */
+    __atomic_store_n(&h->sig_real, want, __ATOMIC_RELAXED);
     sigset_t s;
     green__sigset_from(&s, want);
     green__reals()->pthread_sigmask(SIG_SETMASK, &s, NULL);
@@ -82,7 +84,7 @@ int green__sigmask_set(int how, const sigset_t *set, sigset_t *old)
         return 0;
     count(h, prev & ~m, -1);
     count(h, m & ~prev, 1);
-    t->sigmask = m;
+    __atomic_store_n(&t->sigmask, m, __ATOMIC_RELAXED);
     apply(h);
     if (atomic_load(&t->sigpend) & prev & ~m)
         green__intr_raise(t);  /* its pending signals, now unblocked */
@@ -114,7 +116,8 @@ void green__sigmask_resync(void)
     struct green__hub *h = green__tls_hub;
     if (!h || !h->current)
         return;
-    h->sig_real = ~h->sig_real;  /* unknown: force the write */
+    /* Unknown: force the write. */
+    __atomic_store_n(&h->sig_real, ~h->sig_real, __ATOMIC_RELAXED);
     green__sigmask_apply(h, h->current);
 }
 
@@ -157,7 +160,8 @@ void green__sigmask_fork_child(struct green__hub *h, struct green_thread *self)
     h->sig_threads = 1;
     count(h, self->sigmask, 1);
     h->sig_all = intersection(h);
-    h->sig_real = ~self->sigmask;  /* unknown: force the write */
+    /* Unknown: force the write. */
+    __atomic_store_n(&h->sig_real, ~self->sigmask, __ATOMIC_RELAXED);
     green__sigmask_apply(h, self);
 }
 
@@ -168,7 +172,7 @@ void green__sigmask_begin_own(void)
         return;
     sigset_t s;
     green__sigset_from(&s, h->current->sigmask);
-    h->sig_real = h->current->sigmask;
+    __atomic_store_n(&h->sig_real, h->current->sigmask, __ATOMIC_RELAXED);
     green__reals()->pthread_sigmask(SIG_SETMASK, &s, NULL);
 }
 

@@ -13,14 +13,17 @@
 #define KILLS 500
 
 static pthread_t a;
+static _Atomic(pthread_t) target;  /* a, for the handler */
 static atomic_int handled, on_target, stop;
 
 static void on_usr1(int sig)
 {
     (void)sig;
-    if (pthread_equal(pthread_self(), a))
+    int e = errno;
+    if (pthread_equal(pthread_self(), atomic_load(&target)))
         atomic_fetch_add(&on_target, 1);
     atomic_fetch_add(&handled, 1);
+    errno = e;
 }
 
 static void *turns(void *arg)
@@ -60,6 +63,7 @@ int main(void)
     if (sigaction(SIGUSR1, &sa, NULL) < 0)
         die("sigaction");
     a = on_cpu(1);
+    atomic_store(&target, a);
     pthread_t b = on_cpu(1);
     report_tasks();
     int lost = 0;
