@@ -15,20 +15,25 @@
 
 /* Parks after the waiters are added, then removes them. Returns 0 (ask
  * again), 1 (the deadline passed) or -EINTR (a kill, or a signal handler:
- * the kernel never restarts these calls). */
+ * the kernel never restarts these calls). The handler runs later, in
+ * cancelled(), once nothing is held (GREEN__LATE): it may siglongjmp. */
 static int park(struct green__fdwait *w, size_t n, int64_t deadline)
 {
     green__wait_why(GREEN__WHY_POLL, NULL, (int64_t)n);
-    int r = green__park_flags(deadline, GREEN__EINTR);
+    int r = green__park_flags(deadline, GREEN__EINTR | GREEN__LATE);
     for (size_t i = 0; i < n; i++)
         green__fdwait_del(&w[i]);
+    if (r == 0 && green__park_pending())
+        r = -EINTR;  /* a handler left pending before the park */
     return r == -ETIMEDOUT ? 1 : r == -ECANCELED || r == -EINTR ? -EINTR : 0;
 }
 
-/* A wait a kill interrupted, once nothing is held: where a
- * pthread_cancel acts. */
+/* The end of a wait, once nothing is held: the handlers of the signals
+ * that ended it run, and a pthread_cancel acts where a kill interrupted
+ * it. */
 static int cancelled(int r)
 {
+    green__park_raise();
     if (r == -EINTR)
         green__testcancel();
     return r;

@@ -1,15 +1,15 @@
 /* Parity program: a signal handler that leaves a blocking call with
  * siglongjmp, the old way of putting a timeout on a call. A thread blocks
- * in read on a pipe, in accept on a listening socket and in sem_wait;
- * main sends it SIGUSR1 each time, whose handler (no SA_RESTART) jumps
- * back out of the call. After each jump the thread makes the same call
- * again, and this time main gives it something: the call must work as
- * if the first had never been made (read, accept and sem_wait all async-
- * signal-safe, so POSIX allows the jump). A ticker runs beside them.
- * Threads only record; main
- * prints. Knows nothing of libgreen. */
+ * in read on a pipe, in accept on a listening socket, in sem_wait and in
+ * poll; main sends it SIGUSR1 each time, whose handler (no SA_RESTART)
+ * jumps back out of the call. After each jump the thread makes the same
+ * call again, and this time main gives it something: the call must work
+ * as if the first had never been made (all four are async-signal-safe,
+ * so POSIX allows the jump). A ticker runs beside them. Threads only
+ * record; main prints. Knows nothing of libgreen. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <semaphore.h>
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -24,7 +24,7 @@ static atomic_int inside;      /* the thread is about to block */
 static int pipefd[2], lfd;
 static struct sockaddr_in addr;
 static sem_t sem;
-static const char *got[3];     /* what each second call returned */
+static const char *got[4];     /* what each second call returned */
 
 static void on_usr1(int sig)
 {
@@ -52,8 +52,13 @@ static void twice(int i)
                 close(c);
             break;
         }
-        default:
+        case 2:
             sem_wait(&sem);
+            break;
+        default: {
+            struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+            poll(&p, 1, -1);
+        }
         }
         got[i] = "the first call returned";
         return;
@@ -81,8 +86,14 @@ static __attribute__((noinline)) void again(int i)
             close(c);
         break;
     }
-    default:
+    case 2:
         got[i] = sem_wait(&sem) == 0 ? "sem_wait returned 0" : "sem_wait failed";
+        break;
+    default: {
+        struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+        got[i] = poll(&p, 1, -1) == 1 && (p.revents & POLLIN) ? "poll returned 1"
+                                                               : "poll failed";
+    }
     }
     (void)scrub[0];
 }
@@ -90,7 +101,7 @@ static __attribute__((noinline)) void again(int i)
 static void *worker(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         twice(i);
     return NULL;
 }
@@ -126,7 +137,7 @@ int main(void)
     pthread_t t = spawn(worker, NULL);
     await_step(1);
     report_tasks();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         await_step(i + 1);
         atomic_store(&jumped, 0);
         pthread_kill(t, SIGUSR1);
@@ -143,14 +154,17 @@ int main(void)
             close(c);
             break;
         }
-        default:
+        case 2:
             sem_post(&sem);
+            break;
+        default:
+            put(pipefd[1], "y");
         }
     }
     join(t);
     atomic_store(&tk.stop, 1);
     join(tt);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         printf("call %d again: %s\n", i, got[i] ? got[i] : "none");
     report_elapsed(t0);
     return finish_program("sig_jump");
