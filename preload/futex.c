@@ -73,15 +73,9 @@ static long futex(const volatile uint32_t *addr, int op, uint32_t val,
     /* A signal handler: an untimed wait restarts under SA_RESTART, a
      * timed one gives EINTR (the kernel's ERESTART_RESTARTBLOCK). */
     int intr = ts ? GREEN__EINTR : GREEN__ERESTART;
-    while (wait) {
-        int r = green__futex_wait(addr, val, deadline, mask,
-                                  GREEN__NOCANCEL | intr | GREEN__LATE);
-        bool handler = green__park_pending();
-        green__park_raise();
-        if (r != 0 || !handler)
-            return r;
-        /* The handler's turn: restarted, as the kernel restarts it. */
-    }
+    if (wait)
+        return green__futex_wait_on(addr, val, deadline, mask,
+                                    GREEN__NOCANCEL | intr);
     /* The kernel wakes one waiter for a count of 0 or less. */
     return green__futex_wake(addr, (int)val > 0 ? (int)val : 1, mask);
 }

@@ -118,16 +118,9 @@ int green__cond_wait_with(pthread_cond_t *pc, pthread_mutex_t *m,
         atomic_fetch_sub(&c->waiters, 1);
         return r;
     }
-    for (;;) {
-        green__wait_why(GREEN__WHY_COND, pc, 0);
-        r = green__futex_wait(seq_word(c), seq, deadline, GREEN__FUTEX_ALL,
-                              flags | GREEN__WHY | GREEN__LATE);
-        bool handler = green__park_pending();
-        green__park_raise();
-        if (r != 0 || !handler)
-            break;
-        /* The handler's turn: the wait goes on. */
-    }
+    green__wait_why(GREEN__WHY_COND, pc, 0);
+    r = green__futex_wait_on(seq_word(c), seq, deadline, GREEN__FUTEX_ALL,
+                             flags | GREEN__WHY);
     atomic_fetch_sub(&c->waiters, 1);  /* c may be destroyed from here on */
     relock(arg);
     return r == -ETIMEDOUT || r == -ECANCELED ? r : 0;

@@ -136,6 +136,25 @@ int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
     }
 }
 
+int green__futex_wait_on(const volatile uint32_t *addr, uint32_t expected,
+                         int64_t deadline, uint32_t bitset, int flags)
+{
+    struct green_thread *self = green__self();
+    struct green__wait_info why = {0};
+    if (self)
+        why = self->wait;
+    for (;;) {
+        int r = green__futex_wait(addr, expected, deadline, bitset,
+                                  flags | GREEN__LATE);
+        bool handler = green__park_pending();
+        green__park_raise();
+        if (r != 0 || !handler)
+            return r;
+        if (self)
+            self->wait = why;  /* the handler may have waited on another */
+    }
+}
+
 /* Unparks the claimed waiters of a private list; each is invalid once
  * marked done. */
 static void deliver(struct waiter *list)

@@ -27,6 +27,14 @@
 int green__futex_wait(const volatile uint32_t *addr, uint32_t expected,
                       int64_t deadline, uint32_t bitset, int flags);
 
+/* As green__futex_wait, but a signal handler's turn does not end the
+ * wait: once the handler has run (off the queue, so it may siglongjmp),
+ * it waits again while *addr == expected, as the kernel restarts a
+ * FUTEX_WAIT and as glibc's condition variables go on waiting. A handler
+ * that ends the wait (GREEN__EINTR, GREEN__ERESTART) still ends it. */
+int green__futex_wait_on(const volatile uint32_t *addr, uint32_t expected,
+                         int64_t deadline, uint32_t bitset, int flags);
+
 /* Wakes up to n waiters on addr whose bitset meets `bitset`, oldest first.
  * Returns how many it woke. Callable from any OS thread, green or not. */
 int green__futex_wake(const volatile uint32_t *addr, int n, uint32_t bitset);

@@ -1,5 +1,6 @@
 /* Run-once on a 4-byte flag: 0 not run, 1 running, 3 running and waited
- * on, 2 done (under TSan, TSan's values: see RUNNING below). The runner claims 0 -> 1 with a compare-and-swap; a caller
+ * on, 2 done (under TSan, TSan's values: see RUNNING below). The runner
+ * claims 0 -> 1 with a compare-and-swap; a caller
  * that finds it running marks 3 and parks on the flag; the runner's final
  * swap to 2 wakes everyone only if it took away a 3. Done is a single
  * acquire load, so the fast path costs what glibc's does.

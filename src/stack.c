@@ -143,7 +143,7 @@ static void commit(const struct iovec *iov, size_t n)
         refused = true;
 }
 
-static struct iovec iov[POPULATE_BATCH];  /* commit's, under lock */
+static struct iovec iov[POPULATE_BATCH];  /* the ranges to commit, under lock */
 
 /* Commits the top `hot` bytes of the next n stacks to be carved: every
  * thread writes its struct, TLS block and first frames there first, so
